@@ -1,0 +1,24 @@
+/** POST /v1/tasks/{id}/comments: comment on a visible task (Idempotency-Key replays). */
+import { http } from '@google-cloud/functions-framework';
+import { addComment } from '@taskman/shared/comments/comments';
+import { appDeps } from '@taskman/shared/runtime/deps';
+import { httpFunction } from '@taskman/shared/runtime/http-function';
+import { API } from '../manifest.ts';
+
+http(
+  API.commentsCreate.name,
+  httpFunction(API.commentsCreate, async ({ principal, params, body, idempotency }) => {
+    const { comment, replayed } = await addComment(
+      { actor: principal, taskId: params.id, body: body.body, idempotency },
+      appDeps(),
+    );
+    return {
+      status: 201,
+      body: comment,
+      headers: {
+        Location: `/v1/tasks/${params.id}/comments/${comment.id}`,
+        ...(replayed ? { 'Idempotent-Replayed': 'true' } : {}),
+      },
+    };
+  }),
+);

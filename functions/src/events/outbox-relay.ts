@@ -1,0 +1,16 @@
+/**
+ * outboxRelay, run every minute by Cloud Scheduler through a Pub/Sub tick: publishes events
+ * whose inline publish failed (a crash or a Pub/Sub outage between commit and publish).
+ */
+import { cloudEvent } from '@google-cloud/functions-framework';
+import { relayOutbox } from '@taskman/shared/events/outbox';
+import { appDeps } from '@taskman/shared/runtime/deps';
+import { eventFunction } from '@taskman/shared/runtime/event-function';
+
+cloudEvent(
+  'outboxRelay',
+  eventFunction('outboxRelay', async () => {
+    // Failures stay in the outbox for the next tick; retrying this tick would only add load.
+    await relayOutbox(appDeps());
+  }),
+);

@@ -1,0 +1,25 @@
+/** GET /v1/health: 200 when every dependency answers, 503 naming the one that does not. */
+import { http } from '@google-cloud/functions-framework';
+import { AppError } from '@taskman/shared/errors/app-error';
+import { checkHealth } from '@taskman/shared/health/check-health';
+import { appDeps } from '@taskman/shared/runtime/deps';
+import { httpFunction } from '@taskman/shared/runtime/http-function';
+import { API } from '../manifest.ts';
+
+http(
+  API.health.name,
+  httpFunction(API.health, async () => {
+    const health = await checkHealth(appDeps());
+    if (!health.ok) {
+      const failing = Object.keys(health.checks).filter((k) => health.checks[k] !== 'ok');
+      throw new AppError('DEPENDENCY.UNAVAILABLE', `Unavailable: ${failing.join(', ')}.`, {
+        details: { checks: health.checks },
+      });
+    }
+    return {
+      status: 200,
+      body: { status: 'ok', checks: health.checks },
+      headers: { 'Cache-Control': 'no-store' },
+    };
+  }),
+);

@@ -1,0 +1,290 @@
+/**
+ * The manifest: every Cloud Function of Taskman in one typed place — name, entry module,
+ * trigger, runtime settings and, for HTTP functions, the API contract (auth and the zod
+ * schemas of params, query, body and responses). Three readers: the function entries
+ * (validation), the dev host (routing and wiring) and Terraform (through the JSON export of
+ * `npm run manifest`). The OpenAPI document is generated from the same entries.
+ */
+
+import { CommentSchema, CreateCommentBodySchema } from '@taskman/shared/domain/comment.schema';
+import { ErrorBodySchema, IdSchema, PageQuerySchema, pageSchema } from '@taskman/shared/domain/common.schema';
+import {
+  CreateTaskBodySchema,
+  ListTasksQuerySchema,
+  PatchTaskBodySchema,
+  TaskIdParamsSchema,
+  TaskSchema,
+} from '@taskman/shared/domain/task.schema';
+import {
+  AuthResultSchema,
+  LoginBodySchema,
+  PatchMeBodySchema,
+  RefreshBodySchema,
+  RegisterBodySchema,
+  SessionSchema,
+  SetRoleBodySchema,
+  UserSchema,
+} from '@taskman/shared/domain/user.schema';
+import type { HttpContract } from '@taskman/shared/runtime/http-contract';
+import { z } from 'zod';
+
+export type { HttpContract };
+
+export type Trigger =
+  | { kind: 'http'; method: HttpContract['method']; path: string }
+  | { kind: 'pubsub'; topic: string; schedule?: string };
+
+export interface FunctionSpec {
+  /** The Cloud Function's name and functions-framework target. */
+  name: string;
+  /** Entry module, relative to `functions/src`, without extension. */
+  entry: string;
+  trigger: Trigger;
+  memory: '128Mi' | '256Mi' | '512Mi' | '1Gi' | '2Gi';
+  timeoutSeconds: number;
+  /** Secret Manager secret names exposed as environment variables. */
+  secrets: string[];
+  env: Record<string, string>;
+  /** HTTP functions only: the contract their entry enforces and OpenAPI describes. */
+  api?: HttpContract;
+}
+
+const UserIdParams = z.strictObject({ id: IdSchema });
+const NoContent = null;
+
+/** Names each contract after its key, keeping the schemas' own types for the handlers. */
+function contracts<const T extends Record<string, Omit<HttpContract, 'name'>>>(
+  defs: T,
+): { [K in keyof T]: T[K] & { name: K & string } } {
+  return Object.fromEntries(Object.entries(defs).map(([name, c]) => [name, { ...c, name }])) as {
+    [K in keyof T]: T[K] & { name: K & string };
+  };
+}
+
+/** The HTTP API, one contract per function, in the order API.md lists them. */
+export const API = contracts({
+  health: {
+    method: 'GET',
+    path: '/v1/health',
+    auth: 'none',
+    summary: 'Health of the service and its dependencies',
+    tag: 'meta',
+    responses: {
+      200: z.object({ status: z.literal('ok'), checks: z.record(z.string(), z.string()) }),
+      503: ErrorBodySchema,
+    },
+  },
+  openapi: {
+    method: 'GET',
+    path: '/v1/openapi.json',
+    auth: 'none',
+    summary: 'This OpenAPI 3.1 document',
+    tag: 'meta',
+    responses: { 200: z.record(z.string(), z.unknown()) },
+  },
+  authRegister: {
+    method: 'POST',
+    path: '/v1/auth/register',
+    auth: 'none',
+    summary: 'Create an account and sign in',
+    tag: 'auth',
+    body: RegisterBodySchema,
+    responses: { 201: AuthResultSchema },
+  },
+  authLogin: {
+    method: 'POST',
+    path: '/v1/auth/login',
+    auth: 'none',
+    summary: 'Sign in with email and password',
+    tag: 'auth',
+    body: LoginBodySchema,
+    responses: { 200: AuthResultSchema },
+  },
+  authRefresh: {
+    method: 'POST',
+    path: '/v1/auth/refresh',
+    auth: 'none',
+    summary: 'Exchange a refresh token for a new ID token (the refresh token rotates)',
+    tag: 'auth',
+    body: RefreshBodySchema,
+    responses: { 200: SessionSchema },
+  },
+  authLogout: {
+    method: 'POST',
+    path: '/v1/auth/logout',
+    auth: 'user',
+    summary: "Revoke the caller's refresh tokens and ID tokens",
+    tag: 'auth',
+    responses: { 204: NoContent },
+  },
+  meGet: {
+    method: 'GET',
+    path: '/v1/me',
+    auth: 'user',
+    summary: "The caller's profile",
+    tag: 'users',
+    responses: { 200: UserSchema },
+  },
+  mePatch: {
+    method: 'PATCH',
+    path: '/v1/me',
+    auth: 'user',
+    summary: "Change the caller's display name or preferences (null removes a preference)",
+    tag: 'users',
+    body: PatchMeBodySchema,
+    responses: { 200: UserSchema },
+  },
+  usersList: {
+    method: 'GET',
+    path: '/v1/users',
+    auth: 'admin',
+    summary: 'List users (admin)',
+    tag: 'users',
+    query: PageQuerySchema,
+    responses: { 200: pageSchema(UserSchema) },
+  },
+  usersGet: {
+    method: 'GET',
+    path: '/v1/users/{id}',
+    auth: 'user',
+    summary: 'A user (self or admin)',
+    tag: 'users',
+    params: UserIdParams,
+    responses: { 200: UserSchema },
+  },
+  usersSetRole: {
+    method: 'PUT',
+    path: '/v1/users/{id}/role',
+    auth: 'admin',
+    summary: "Set a user's role (admin); effective from the user's next ID token",
+    tag: 'users',
+    params: UserIdParams,
+    body: SetRoleBodySchema,
+    responses: { 200: UserSchema },
+  },
+  tasksCreate: {
+    method: 'POST',
+    path: '/v1/tasks',
+    auth: 'user',
+    summary: 'Create a task',
+    tag: 'tasks',
+    body: CreateTaskBodySchema,
+    idempotent: true,
+    responses: { 201: TaskSchema },
+  },
+  tasksList: {
+    method: 'GET',
+    path: '/v1/tasks',
+    auth: 'user',
+    summary: "The caller's visible tasks, filtered, sorted and paged",
+    tag: 'tasks',
+    query: ListTasksQuerySchema,
+    responses: { 200: pageSchema(TaskSchema) },
+  },
+  tasksGet: {
+    method: 'GET',
+    path: '/v1/tasks/{id}',
+    auth: 'user',
+    summary: 'A task (ETag; If-None-Match gives 304)',
+    tag: 'tasks',
+    params: TaskIdParamsSchema,
+    query: z.strictObject({ include: z.enum(['media']).optional() }),
+    responses: { 200: TaskSchema, 304: NoContent },
+  },
+  tasksPatch: {
+    method: 'PATCH',
+    path: '/v1/tasks/{id}',
+    auth: 'user',
+    summary: 'Change a task (If-Match optional; the assignee may change status only)',
+    tag: 'tasks',
+    params: TaskIdParamsSchema,
+    body: PatchTaskBodySchema,
+    responses: { 200: TaskSchema },
+  },
+  tasksDelete: {
+    method: 'DELETE',
+    path: '/v1/tasks/{id}',
+    auth: 'user',
+    summary: 'Delete a task (owner or admin)',
+    tag: 'tasks',
+    params: TaskIdParamsSchema,
+    responses: { 204: NoContent },
+  },
+  commentsCreate: {
+    method: 'POST',
+    path: '/v1/tasks/{id}/comments',
+    auth: 'user',
+    summary: 'Comment on a task',
+    tag: 'comments',
+    params: TaskIdParamsSchema,
+    body: CreateCommentBodySchema,
+    idempotent: true,
+    responses: { 201: CommentSchema },
+  },
+  commentsList: {
+    method: 'GET',
+    path: '/v1/tasks/{id}/comments',
+    auth: 'user',
+    summary: "A task's comments, oldest first",
+    tag: 'comments',
+    params: TaskIdParamsSchema,
+    query: PageQuerySchema,
+    responses: { 200: pageSchema(CommentSchema) },
+  },
+});
+
+const AUTH_SECRETS = ['FIREBASE_API_KEY'];
+
+/** Where each HTTP function's entry is, and settings other than the defaults. */
+const HTTP_ENTRIES: Record<keyof typeof API, { entry: string; secrets?: string[] }> = {
+  health: { entry: 'health/health' },
+  openapi: { entry: 'health/openapi' },
+  authRegister: { entry: 'auth/register', secrets: AUTH_SECRETS },
+  authLogin: { entry: 'auth/login', secrets: AUTH_SECRETS },
+  authRefresh: { entry: 'auth/refresh', secrets: AUTH_SECRETS },
+  authLogout: { entry: 'auth/logout' },
+  meGet: { entry: 'users/me-get' },
+  mePatch: { entry: 'users/me-patch' },
+  usersList: { entry: 'users/list' },
+  usersGet: { entry: 'users/get' },
+  usersSetRole: { entry: 'users/set-role' },
+  tasksCreate: { entry: 'tasks/create' },
+  tasksList: { entry: 'tasks/list' },
+  tasksGet: { entry: 'tasks/get' },
+  tasksPatch: { entry: 'tasks/patch' },
+  tasksDelete: { entry: 'tasks/delete' },
+  commentsCreate: { entry: 'comments/create' },
+  commentsList: { entry: 'comments/list' },
+};
+
+/** Every function. */
+export const MANIFEST: readonly FunctionSpec[] = [
+  ...Object.values(API).map(
+    (api): FunctionSpec => ({
+      name: api.name,
+      entry: HTTP_ENTRIES[api.name].entry,
+      trigger: { kind: 'http', method: api.method, path: api.path },
+      memory: '256Mi',
+      timeoutSeconds: 30,
+      secrets: HTTP_ENTRIES[api.name].secrets ?? [],
+      env: {},
+      api,
+    }),
+  ),
+  {
+    name: 'outboxRelay',
+    entry: 'events/outbox-relay',
+    trigger: { kind: 'pubsub', topic: 'outbox-relay-tick', schedule: '* * * * *' },
+    memory: '256Mi',
+    timeoutSeconds: 120,
+    secrets: [],
+    env: {},
+  },
+];
+
+/** The manifest entry of a function; throws for an unknown name (a wiring bug). */
+export function spec(name: string): FunctionSpec {
+  const found = MANIFEST.find((f) => f.name === name);
+  if (!found) throw new Error(`No function named ${name} in the manifest`);
+  return found;
+}

@@ -1,0 +1,31 @@
+/** POST /v1/tasks: create a task (Idempotency-Key replays); publishes `task.created`. */
+import { http } from '@google-cloud/functions-framework';
+import { appDeps } from '@taskman/shared/runtime/deps';
+import { httpFunction } from '@taskman/shared/runtime/http-function';
+import { createTask } from '@taskman/shared/tasks/create-task';
+import { taskEtag } from '@taskman/shared/tasks/task-store';
+import { API } from '../manifest.ts';
+
+http(
+  API.tasksCreate.name,
+  httpFunction(API.tasksCreate, async ({ principal, body, context, idempotency }) => {
+    const { task, replayed } = await createTask(
+      {
+        actor: principal,
+        origin: { actorId: principal.uid, correlationId: context.correlationId },
+        body,
+        idempotency,
+      },
+      appDeps(),
+    );
+    return {
+      status: 201,
+      body: task,
+      headers: {
+        Location: `/v1/tasks/${task.id}`,
+        ETag: taskEtag(task),
+        ...(replayed ? { 'Idempotent-Replayed': 'true' } : {}),
+      },
+    };
+  }),
+);

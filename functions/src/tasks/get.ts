@@ -1,0 +1,19 @@
+/** GET /v1/tasks/{id}: a visible task with its ETag; If-None-Match answers 304. */
+import { http } from '@google-cloud/functions-framework';
+import { appDeps } from '@taskman/shared/runtime/deps';
+import { httpFunction } from '@taskman/shared/runtime/http-function';
+import { getTask } from '@taskman/shared/tasks/get-task';
+import { etagMatches, taskEtag } from '@taskman/shared/tasks/task-store';
+import { API } from '../manifest.ts';
+
+http(
+  API.tasksGet.name,
+  httpFunction(API.tasksGet, async ({ principal, params, query, header }) => {
+    const task = await getTask({ actor: principal, id: params.id }, appDeps());
+    const headers = { ETag: taskEtag(task), 'Cache-Control': 'private, no-cache' };
+    const ifNoneMatch = header('if-none-match');
+    if (ifNoneMatch && etagMatches(ifNoneMatch, task)) return { status: 304, headers };
+    // Media arrive with the media issue; until then a task has none to include.
+    return { status: 200, body: query.include === 'media' ? { ...task, media: [] } : task, headers };
+  }),
+);

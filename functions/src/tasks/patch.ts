@@ -1,0 +1,25 @@
+/** PATCH /v1/tasks/{id}: change a task (If-Match optional); publishes `task.updated`. */
+import { http } from '@google-cloud/functions-framework';
+import { appDeps } from '@taskman/shared/runtime/deps';
+import { httpFunction } from '@taskman/shared/runtime/http-function';
+import { taskEtag } from '@taskman/shared/tasks/task-store';
+import { updateTask } from '@taskman/shared/tasks/update-task';
+import { API } from '../manifest.ts';
+
+http(
+  API.tasksPatch.name,
+  httpFunction(API.tasksPatch, async ({ principal, params, body, context, header }) => {
+    const ifMatch = header('if-match');
+    const task = await updateTask(
+      {
+        actor: principal,
+        origin: { actorId: principal.uid, correlationId: context.correlationId },
+        id: params.id,
+        patch: body,
+        ...(ifMatch !== undefined ? { ifMatch } : {}),
+      },
+      appDeps(),
+    );
+    return { status: 200, body: task, headers: { ETag: taskEtag(task) } };
+  }),
+);

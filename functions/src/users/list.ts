@@ -1,0 +1,14 @@
+/** GET /v1/users (admin): every user, oldest first, in pages. */
+import { http } from '@google-cloud/functions-framework';
+import { appDeps } from '@taskman/shared/runtime/deps';
+import { httpFunction } from '@taskman/shared/runtime/http-function';
+import { listUsers } from '@taskman/shared/users/profile';
+import { API } from '../manifest.ts';
+
+http(
+  API.usersList.name,
+  httpFunction(API.usersList, async ({ query }) => ({
+    status: 200,
+    body: await listUsers(query, appDeps()),
+  })),
+);

@@ -1,0 +1,14 @@
+/** PUT /v1/users/{id}/role (admin): set a user's role claim and profile role. */
+import { http } from '@google-cloud/functions-framework';
+import { appDeps } from '@taskman/shared/runtime/deps';
+import { httpFunction } from '@taskman/shared/runtime/http-function';
+import { setUserRole } from '@taskman/shared/users/profile';
+import { API } from '../manifest.ts';
+
+http(
+  API.usersSetRole.name,
+  httpFunction(API.usersSetRole, async ({ params, body }) => ({
+    status: 200,
+    body: await setUserRole({ id: params.id, role: body.role }, appDeps()),
+  })),
+);

@@ -1,0 +1,27 @@
+/** EventPublisher that keeps what it was given, for unit tests. */
+import type { EventEnvelope, Topic } from '../../domain/event.schema.ts';
+import { AppError } from '../../errors/app-error.ts';
+import type { EventPublisher } from '../../ports/event-publisher.ts';
+
+export class MemoryEventPublisher implements EventPublisher {
+  readonly published: { topic: Topic; envelope: EventEnvelope; attributes: Record<string, string> }[] = [];
+  /** Set to make publishing fail as if Pub/Sub were down. */
+  down = false;
+
+  async publish(
+    topic: Topic,
+    envelope: EventEnvelope,
+    attributes: Record<string, string> = {},
+  ): Promise<void> {
+    if (this.down) throw new AppError('DEPENDENCY.UNAVAILABLE', 'Pub/Sub is unavailable.');
+    this.published.push({ topic, envelope: structuredClone(envelope), attributes });
+  }
+
+  async ping(): Promise<void> {
+    if (this.down) throw new AppError('DEPENDENCY.UNAVAILABLE', 'Pub/Sub is unavailable.');
+  }
+
+  types(): string[] {
+    return this.published.map((p) => p.envelope.eventType);
+  }
+}

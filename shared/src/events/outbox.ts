@@ -1,0 +1,139 @@
+/**
+ * The transactional outbox: an event is written in the same unit of work as the change it
+ * describes, published right after the commit, and deleted once Pub/Sub has it. If the
+ * process dies between commit and publish, `relayOutbox` (run on a schedule) publishes it
+ * later. Delivery is at least once; consumers de-duplicate by envelope id.
+ */
+import { type EventEnvelope, type EventType, topicFor } from '../domain/event.schema.ts';
+import { currentContext } from '../logging/context.ts';
+import { logs } from '../logging/logs.ts';
+import type { Transaction } from '../ports/document-store.ts';
+import { DOC_ID } from '../ports/document-store.ts';
+import type { Deps } from '../runtime/deps.ts';
+
+export const OUTBOX = 'outbox';
+
+interface OutboxDoc {
+  [key: string]: unknown;
+  envelope: EventEnvelope;
+  createdAt: string;
+  traceparent: string | null;
+  /** A relay holding the entry until this time; others leave it alone. */
+  leaseUntil: string | null;
+}
+
+export interface EventOrigin {
+  actorId: string | null;
+  correlationId: string;
+}
+
+/** A new envelope, stamped with the clock, a fresh id and the caller's correlation id. */
+export function newEvent(
+  deps: Pick<Deps, 'clock' | 'ids' | 'serviceId'>,
+  eventType: EventType,
+  origin: EventOrigin,
+  data: Record<string, unknown>,
+): EventEnvelope {
+  return {
+    id: deps.ids.newId(),
+    eventType,
+    version: 1,
+    timestamp: deps.clock.now().toISOString(),
+    serviceId: deps.serviceId,
+    correlationId: origin.correlationId,
+    actorId: origin.actorId,
+    data,
+  };
+}
+
+/** Records the event in the unit of work; it is published after the commit. */
+export function recordEvent(tx: Transaction, envelope: EventEnvelope): void {
+  const doc: OutboxDoc = {
+    envelope,
+    createdAt: envelope.timestamp,
+    traceparent: currentContext()?.traceparent ?? null,
+    leaseUntil: null,
+  };
+  tx.create(OUTBOX, envelope.id, doc);
+}
+
+async function publishEntry(deps: Pick<Deps, 'publisher' | 'store'>, doc: OutboxDoc): Promise<void> {
+  const { envelope } = doc;
+  const topic = topicFor(envelope.eventType);
+  await deps.publisher.publish(topic, envelope, doc.traceparent ? { traceparent: doc.traceparent } : {});
+  logs.eventPublished(envelope.eventType, envelope.id, topic);
+  await deps.store.transact(async (tx) => tx.delete(OUTBOX, envelope.id));
+}
+
+/**
+ * Publishes events recorded by a committed unit of work. Never throws: what fails stays in
+ * the outbox for the relay.
+ */
+export async function dispatchEvents(
+  deps: Pick<Deps, 'publisher' | 'store'>,
+  envelopes: EventEnvelope[],
+): Promise<void> {
+  for (const envelope of envelopes) {
+    try {
+      await publishEntry(deps, {
+        envelope,
+        createdAt: envelope.timestamp,
+        traceparent: currentContext()?.traceparent ?? null,
+        leaseUntil: null,
+      });
+    } catch (error) {
+      logs.eventPublishDeferred(envelope.id, error);
+    }
+  }
+}
+
+export interface RelayOptions {
+  /** Entries younger than this are left to the request that wrote them. */
+  minAgeMs: number;
+  /** How long a relay holds an entry it is publishing. */
+  leaseMs: number;
+  batchSize: number;
+}
+
+/**
+ * Publishes outbox entries older than `minAgeMs`, each claimed with a lease so two relays
+ * do not publish the same entry at once. Returns how many were published.
+ */
+export async function relayOutbox(
+  deps: Pick<Deps, 'publisher' | 'store' | 'clock'>,
+  options: RelayOptions = { minAgeMs: 10_000, leaseMs: 60_000, batchSize: 100 },
+): Promise<{ published: number; failed: number }> {
+  const now = deps.clock.now();
+  const cutoff = new Date(now.getTime() - options.minAgeMs).toISOString();
+  const due = await deps.store.query<OutboxDoc>({
+    collection: OUTBOX,
+    where: [{ field: 'createdAt', op: '<=', value: cutoff }],
+    orderBy: [
+      { field: 'createdAt', direction: 'asc' },
+      { field: DOC_ID, direction: 'asc' },
+    ],
+    limit: options.batchSize,
+  });
+  let published = 0;
+  let failed = 0;
+  for (const entry of due) {
+    const claimed = await deps.store.transact(async (tx) => {
+      const current = await tx.get<OutboxDoc>(OUTBOX, entry.id);
+      if (!current) return null;
+      if (current.data.leaseUntil && current.data.leaseUntil > now.toISOString()) return null;
+      const leased = { ...current.data, leaseUntil: new Date(now.getTime() + options.leaseMs).toISOString() };
+      tx.set(OUTBOX, entry.id, leased);
+      return leased;
+    });
+    if (!claimed) continue;
+    try {
+      await publishEntry(deps, claimed);
+      published++;
+    } catch (error) {
+      failed++;
+      logs.eventPublishDeferred(entry.id, error);
+    }
+  }
+  if (published > 0) logs.outboxRelayed(published);
+  return { published, failed };
+}

@@ -1,0 +1,63 @@
+/**
+ * functions-framework parses every body before the function runs, with a 1 GB limit, and
+ * answers malformed JSON with an HTML page of its own. The contract wants the JSON error
+ * body and a size limit enforced before a large body is buffered. This wraps the framework's
+ * JSON parser (the same body-parser instance it uses): a parse failure or an oversize body
+ * is recorded on the request and handed to the function, which answers 400 / 413 itself.
+ * Installed once, when the first HTTP function is defined (before the framework builds its
+ * server); it changes no behaviour but these two failure paths.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+
+export type BodyFailure = 'malformed' | 'too-large' | 'unreadable';
+
+const FAILURE = Symbol.for('taskman.bodyFailure');
+
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+interface BodyParserModule {
+  json: (options?: Record<string, unknown>) => Middleware;
+  [key: string]: unknown;
+}
+
+let installed = false;
+
+/**
+ * Wraps the framework's JSON parser; `limitBytes()` (read at the first request, so
+ * installing reads no configuration) caps JSON bodies for every function of the process.
+ */
+export function installBodyPolicy(limitBytes: () => number): void {
+  if (installed) return;
+  installed = true;
+  const frameworkRequire = createRequire(
+    createRequire(import.meta.url).resolve('@google-cloud/functions-framework'),
+  );
+  const bodyParser = frameworkRequire('body-parser') as BodyParserModule;
+  const original = bodyParser.json;
+  bodyParser.json = (options?: Record<string, unknown>) => {
+    let inner: Middleware | undefined;
+    return (req, res, next) => {
+      inner ??= original({ ...options, limit: limitBytes() });
+      inner(req, res, (err?: unknown) => {
+        if (!err) return next();
+        const type = (err as { type?: unknown }).type;
+        const failure: BodyFailure =
+          type === 'entity.parse.failed'
+            ? 'malformed'
+            : type === 'entity.too.large'
+              ? 'too-large'
+              : 'unreadable';
+        (req as unknown as Record<symbol, unknown>)[FAILURE] = failure;
+        (req as unknown as { body: unknown }).body = undefined;
+        // An oversize body is not read to the end; the connection closes after the answer.
+        if (failure === 'too-large') res.setHeader('Connection', 'close');
+        next();
+      });
+    };
+  };
+}
+
+/** What went wrong while the framework read this request's body, if anything. */
+export function bodyFailureOf(req: object): BodyFailure | undefined {
+  return (req as Record<symbol, BodyFailure | undefined>)[FAILURE];
+}

@@ -1,0 +1,52 @@
+/** Create a task: validate the assignee, save the task with its event, publish. */
+import type { Principal } from '../domain/common.schema.ts';
+import { normaliseLabels } from '../domain/task.rules.ts';
+import type { CreateTaskInput, Task } from '../domain/task.schema.ts';
+import { dispatchEvents, type EventOrigin, newEvent, recordEvent } from '../events/outbox.ts';
+import type { Deps } from '../runtime/deps.ts';
+import { type IdempotencyRequest, idempotent } from '../runtime/idempotency.ts';
+import { assertUserExists } from '../users/user-store.ts';
+import { TASKS, toTaskDoc } from './task-store.ts';
+
+export interface CreateTaskRequest {
+  actor: Principal;
+  origin: EventOrigin;
+  body: CreateTaskInput;
+  idempotency?: IdempotencyRequest;
+}
+
+export async function createTask(
+  req: CreateTaskRequest,
+  deps: Deps,
+): Promise<{ task: Task; replayed: boolean }> {
+  const events: ReturnType<typeof newEvent>[] = [];
+  const outcome = await deps.store.transact(async (tx) => {
+    events.length = 0;
+    return idempotent(tx, deps, req.idempotency, async () => {
+      if (req.body.assigneeId) await assertUserExists(tx, req.body.assigneeId, 'assigneeId');
+      const now = deps.clock.now().toISOString();
+      const task: Task = {
+        id: deps.ids.newId(),
+        title: req.body.title,
+        description: req.body.description ?? '',
+        status: req.body.status ?? 'PENDING',
+        priority: req.body.priority ?? 'MEDIUM',
+        dueDate: req.body.dueDate ?? null,
+        ownerId: req.actor.uid,
+        assigneeId: req.body.assigneeId ?? null,
+        labels: normaliseLabels(req.body.labels ?? []),
+        mediaIds: [],
+        createdAt: now,
+        updatedAt: now,
+        version: 1,
+      };
+      tx.create(TASKS, task.id, toTaskDoc(task));
+      const event = newEvent(deps, 'task.created', req.origin, { task });
+      recordEvent(tx, event);
+      events.push(event);
+      return task;
+    });
+  });
+  if (!outcome.replayed) await dispatchEvents(deps, events);
+  return { task: outcome.result, replayed: outcome.replayed };
+}
