@@ -60,7 +60,13 @@ export function recordEvent(tx: Transaction, envelope: EventEnvelope): void {
 async function publishEntry(deps: Pick<Deps, 'publisher' | 'store'>, doc: OutboxDoc): Promise<void> {
   const { envelope } = doc;
   const topic = topicFor(envelope.eventType);
-  await deps.publisher.publish(topic, envelope, doc.traceparent ? { traceparent: doc.traceparent } : {});
+  // Attributes let consumers route and trace without decoding the data.
+  await deps.publisher.publish(topic, envelope, {
+    eventType: envelope.eventType,
+    eventId: envelope.id,
+    correlationId: envelope.correlationId,
+    ...(doc.traceparent ? { traceparent: doc.traceparent } : {}),
+  });
   logs.eventPublished(envelope.eventType, envelope.id, topic);
   await deps.store.transact(async (tx) => tx.delete(OUTBOX, envelope.id));
 }

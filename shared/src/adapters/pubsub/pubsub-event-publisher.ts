@@ -1,8 +1,6 @@
 /**
  * EventPublisher on Cloud Pub/Sub (or its emulator, named by PUBSUB_EMULATOR_HOST).
- * The SDK is imported on first use. Attributes carry `eventType`, `eventId`,
- * `correlationId` and, when known, `traceparent`, so consumers can route and trace
- * without decoding the data.
+ * The SDK is imported on first use; the client is reused by every publish.
  */
 import type * as PubSubSdk from '@google-cloud/pubsub';
 import type { EventEnvelope, Topic } from '../../domain/event.schema.ts';
@@ -70,12 +68,7 @@ export class PubSubEventPublisher implements EventPublisher {
       'publish',
       topic.publishMessage({
         data: Buffer.from(JSON.stringify(envelope)),
-        attributes: {
-          eventType: envelope.eventType,
-          eventId: envelope.id,
-          correlationId: envelope.correlationId,
-          ...attributes,
-        },
+        attributes,
       }),
     );
   }
