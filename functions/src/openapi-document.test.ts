@@ -1,0 +1,35 @@
+/** The generated OpenAPI document is valid OpenAPI 3.1 and describes every HTTP function. */
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { describe, expect, it } from 'vitest';
+import { MANIFEST } from './manifest.ts';
+import { openApiDocument } from './openapi-document.ts';
+
+describe('OpenAPI document', () => {
+  const doc = openApiDocument(MANIFEST);
+
+  it('is valid OpenAPI 3.1', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(structuredClone(doc));
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+  });
+
+  it('has one operation per HTTP function, at its method and path, with its path parameters', () => {
+    const paths = doc.paths as Record<string, Record<string, { operationId: string; parameters: { name: string; in: string }[] }>>;
+    for (const spec of MANIFEST.filter((f) => f.api)) {
+      const op = paths[spec.api!.path]?.[spec.api!.method.toLowerCase()];
+      expect(op?.operationId, spec.name).toBe(spec.name);
+      const templated = [...spec.api!.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      expect(op!.parameters.filter((p) => p.in === 'path').map((p) => p.name)).toEqual(templated);
+    }
+    const operations = Object.values(paths).flatMap((p) => Object.keys(p));
+    expect(operations).toHaveLength(MANIFEST.filter((f) => f.api).length);
+  });
+
+  it('describes request bodies strictly (unknown fields are refused)', () => {
+    const paths = doc.paths as Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { additionalProperties?: unknown } }> } }>>;
+    const create = paths['/v1/tasks']?.post?.requestBody?.content['application/json']?.schema;
+    expect(create?.additionalProperties).toBe(false);
+  });
+});
