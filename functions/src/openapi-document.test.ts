@@ -16,7 +16,10 @@ describe('OpenAPI document', () => {
   });
 
   it('has one operation per HTTP function, at its method and path, with its path parameters', () => {
-    const paths = doc.paths as Record<string, Record<string, { operationId: string; parameters: { name: string; in: string }[] }>>;
+    const paths = doc.paths as Record<
+      string,
+      Record<string, { operationId: string; parameters: { name: string; in: string }[] }>
+    >;
     for (const spec of MANIFEST.filter((f) => f.api)) {
       const op = paths[spec.api!.path]?.[spec.api!.method.toLowerCase()];
       expect(op?.operationId, spec.name).toBe(spec.name);
@@ -28,7 +31,13 @@ describe('OpenAPI document', () => {
   });
 
   it('describes request bodies strictly (unknown fields are refused)', () => {
-    const paths = doc.paths as Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { additionalProperties?: unknown } }> } }>>;
+    const paths = doc.paths as Record<
+      string,
+      Record<
+        string,
+        { requestBody?: { content: Record<string, { schema: { additionalProperties?: unknown } }> } }
+      >
+    >;
     const create = paths['/v1/tasks']?.post?.requestBody?.content['application/json']?.schema;
     expect(create?.additionalProperties).toBe(false);
   });

@@ -16,7 +16,6 @@ http(
       status: 201,
       body: comment,
       headers: {
-        Location: `/v1/tasks/${params.id}/comments/${comment.id}`,
         ...(replayed ? { 'Idempotent-Replayed': 'true' } : {}),
       },
     };

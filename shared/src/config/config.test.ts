@@ -17,5 +17,7 @@ it('names each bad variable', () => {
   expect(() => parseConfig({ MAX_JSON_BODY_BYTES: 'lots', LOG_LEVEL: 'loud' })).toThrowError(
     /GOOGLE_CLOUD_PROJECT.*LOG_LEVEL.*MAX_JSON_BODY_BYTES|GOOGLE_CLOUD_PROJECT/,
   );
-  expect(() => parseConfig({ GOOGLE_CLOUD_PROJECT: 'p', MAX_JSON_BODY_BYTES: 'lots' })).toThrowError(/MAX_JSON_BODY_BYTES/);
+  expect(() => parseConfig({ GOOGLE_CLOUD_PROJECT: 'p', MAX_JSON_BODY_BYTES: 'lots' })).toThrowError(
+    /MAX_JSON_BODY_BYTES/,
+  );
 });

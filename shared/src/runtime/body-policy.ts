@@ -2,15 +2,16 @@
  * functions-framework parses every body before the function runs, with a 1 GB limit, and
  * answers malformed JSON with an HTML page of its own. The contract wants the JSON error
  * body and a size limit enforced before a large body is buffered. This wraps the framework's
- * JSON parser (the same body-parser instance it uses): a parse failure or an oversize body
- * is recorded on the request and handed to the function, which answers 400 / 413 itself.
+ * JSON parser (the same body-parser instance it uses): a parse failure, an oversize body or
+ * a charset the parser cannot read is recorded on the request and handed to the function,
+ * which answers 400 / 413 / 415 itself.
  * Installed once, when the first HTTP function is defined (before the framework builds its
- * server); it changes no behaviour but these two failure paths.
+ * server); it changes no behaviour but these failure paths.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 
-export type BodyFailure = 'malformed' | 'too-large' | 'unreadable';
+export type BodyFailure = 'malformed' | 'too-large' | 'unsupported' | 'unreadable';
 
 const FAILURE = Symbol.for('taskman.bodyFailure');
 
@@ -40,13 +41,15 @@ export function installBodyPolicy(limitBytes: () => number): void {
       inner ??= original({ ...options, limit: limitBytes() });
       inner(req, res, (err?: unknown) => {
         if (!err) return next();
-        const type = (err as { type?: unknown }).type;
+        const { type, status } = err as { type?: unknown; status?: unknown };
         const failure: BodyFailure =
           type === 'entity.parse.failed'
             ? 'malformed'
             : type === 'entity.too.large'
               ? 'too-large'
-              : 'unreadable';
+              : status === 415 // a charset or content encoding the parser cannot read
+                ? 'unsupported'
+                : 'unreadable';
         (req as unknown as Record<symbol, unknown>)[FAILURE] = failure;
         (req as unknown as { body: unknown }).body = undefined;
         // An oversize body is not read to the end; the connection closes after the answer.

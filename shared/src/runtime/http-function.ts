@@ -53,14 +53,27 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 let limiter: RateLimiter | undefined;
 
-function issuesOf(error: z.ZodError, prefix: string): FieldIssue[] {
-  return error.issues.map((i) => ({
-    path: [prefix, ...i.path.map(String)].filter(Boolean).join('.'),
-    reason: i.message,
-  }));
+/**
+ * One issue per bad field: an unknown key is named by its own path, and an issue about the
+ * whole body, query or params (a refinement, a wrong top-level type) by `where`.
+ */
+function issuesOf(error: z.ZodError, where: 'params' | 'query' | 'body'): FieldIssue[] {
+  const prefix = where === 'body' ? [] : [where];
+  const join = (path: string[]) => path.join('.') || where;
+  return error.issues.flatMap((i) => {
+    const path = [...prefix, ...i.path.map(String)];
+    if (i.code === 'unrecognized_keys') {
+      return i.keys.map((key) => ({ path: join([...path, key]), reason: 'unknown field' }));
+    }
+    return [{ path: join(path), reason: i.message }];
+  });
 }
 
-function parseWith<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): unknown {
+function parseWith<T extends z.ZodType>(
+  schema: T | undefined,
+  value: unknown,
+  where: 'params' | 'query' | 'body',
+): unknown {
   if (!schema) {
     const empty =
       value === undefined || (typeof value === 'object' && value !== null && Object.keys(value).length === 0);
@@ -68,7 +81,7 @@ function parseWith<T extends z.ZodType>(schema: T | undefined, value: unknown, w
     return where === 'body' ? undefined : {};
   }
   const result = schema.safeParse(value);
-  if (!result.success) throw validationError(issuesOf(result.error, where === 'body' ? '' : where));
+  if (!result.success) throw validationError(issuesOf(result.error, where));
   return result.data;
 }
 
@@ -129,7 +142,10 @@ function readBody(req: Request, contract: HttpContract): unknown {
     });
   }
   if (failure === 'malformed') throw new AppError('REQUEST.MALFORMED_JSON', 'The body is not valid JSON.');
-  if (failure) throw new AppError('REQUEST.VALIDATION', 'The body could not be read.');
+  if (failure === 'unsupported') {
+    throw new AppError('REQUEST.UNSUPPORTED_MEDIA_TYPE', 'Send the body as UTF-8 application/json.');
+  }
+  if (failure) throw validationError([{ path: 'body', reason: 'could not be read' }]);
   const hasBody = (req.rawBody?.length ?? 0) > 0;
   if (!hasBody) return contract.body ? undefined : undefined;
   if (!req.is('application/json')) {

@@ -1,14 +1,19 @@
 /** A full set of in-memory dependencies, for unit and component tests. */
+import { MemoryBlobStore } from '../adapters/memory/memory-blob-store.ts';
 import { MemoryDocumentStore } from '../adapters/memory/memory-document-store.ts';
 import { MemoryEventPublisher } from '../adapters/memory/memory-event-publisher.ts';
 import { MemoryIdentityProvider } from '../adapters/memory/memory-identity-provider.ts';
+import { SharpImageProcessor } from '../adapters/sharp/sharp-image-processor.ts';
+import { parseMediaConfig } from '../media/media-config.ts';
+import type { MediaDeps } from '../media/process-upload.ts';
 import { randomIds } from '../ports/clock.ts';
-import type { Deps } from './deps.ts';
 
-export interface MemoryDeps extends Deps {
+/** Real image processing (sharp is local), everything else in memory. */
+export interface MemoryDeps extends MediaDeps {
   store: MemoryDocumentStore;
   publisher: MemoryEventPublisher;
   identity: MemoryIdentityProvider;
+  blobs: MemoryBlobStore;
   /** Moves the clock forward. */
   advance(ms: number): void;
 }
@@ -19,6 +24,9 @@ export function memoryDeps(start = new Date('2026-01-01T00:00:00.000Z')): Memory
     store: new MemoryDocumentStore(),
     publisher: new MemoryEventPublisher(),
     identity: new MemoryIdentityProvider(),
+    blobs: new MemoryBlobStore(),
+    images: new SharpImageProcessor(),
+    media: parseMediaConfig({ GOOGLE_CLOUD_PROJECT: 'demo-taskman' }),
     clock: { now: () => new Date(now) },
     ids: randomIds,
     serviceId: 'taskman-test',

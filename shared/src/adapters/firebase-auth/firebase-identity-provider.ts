@@ -165,12 +165,23 @@ export class FirebaseIdentityProvider implements IdentityProvider {
     if (status !== 200) {
       throw new AppError('AUTH.INVALID_REFRESH_TOKEN', 'The refresh token is not valid.');
     }
-    return {
+    const session: Session = {
       uid: String(body.user_id),
       idToken: String(body.id_token),
       refreshToken: String(body.refresh_token),
       expiresIn: Number(body.expires_in),
     };
+    // A refresh token of revoked sessions must not mint a working ID token. Firebase refuses
+    // it itself; the Auth emulator does not, so the minted token is checked for revocation.
+    try {
+      await this.verifyIdToken(session.idToken);
+    } catch (error) {
+      if (isAppError(error) && error.code === 'AUTH.UNAUTHENTICATED') {
+        throw new AppError('AUTH.INVALID_REFRESH_TOKEN', 'The refresh token is not valid.');
+      }
+      throw error;
+    }
+    return session;
   }
 
   async revokeSessions(uid: string): Promise<void> {

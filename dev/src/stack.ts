@@ -1,0 +1,115 @@
+/**
+ * What `npm start` and the test harness share: the stack's settings read from the
+ * environment, the environment the functions run with, and the bring-up of a dev host
+ * against running emulators (dev host, then topology, then seed — in that order so the
+ * events the seed publishes find their push subscriptions and a listening host).
+ */
+import { MANIFEST } from '@taskman/functions/manifest';
+import type { Logger } from 'pino';
+import { type DevHost, startDevHost } from './dev-host.ts';
+import type { EmulatorName } from './emulators.ts';
+import { seedLocalAdmin } from './seed.ts';
+import { createTopology, type Topology } from './topology.ts';
+
+/** A `demo-` project: the SDKs refuse to reach a real project with it. */
+export const PROJECT_ID = 'demo-taskman';
+
+export interface StackPorts extends Record<EmulatorName, number> {
+  api: number;
+}
+
+export const DEFAULT_PORTS: StackPorts = { api: 3000, firestore: 8080, pubsub: 8085, auth: 9099 };
+
+const PORT_VARIABLE: Record<keyof StackPorts, string> = {
+  api: 'API_PORT',
+  firestore: 'FIRESTORE_PORT',
+  pubsub: 'PUBSUB_PORT',
+  auth: 'AUTH_PORT',
+};
+
+/** A setting of the stack with a bad value; the message names the variable. */
+export class StackConfigError extends Error {
+  override name = 'StackConfigError';
+}
+
+function intFrom(
+  env: NodeJS.ProcessEnv,
+  variable: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = env[variable]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new StackConfigError(`${variable}=${raw} is not a whole number between ${min} and ${max}.`);
+  }
+  return value;
+}
+
+/** Ports from `API_PORT`, `FIRESTORE_PORT`, `PUBSUB_PORT`, `AUTH_PORT`, else the defaults. */
+export function portsFromEnv(env: NodeJS.ProcessEnv): StackPorts {
+  const entries = Object.entries(PORT_VARIABLE) as [keyof StackPorts, string][];
+  return Object.fromEntries(
+    entries.map(([key, variable]) => [key, intFrom(env, variable, DEFAULT_PORTS[key], 1, 65_535)]),
+  ) as unknown as StackPorts;
+}
+
+/** Milliseconds between scheduled ticks, from `SCHEDULE_TICK_MS` (0 turns them off). */
+export function scheduleTickMsFromEnv(env: NodeJS.ProcessEnv): number {
+  return intFrom(env, 'SCHEDULE_TICK_MS', 5_000, 0, 24 * 3_600_000);
+}
+
+/** The environment the functions (and the SDKs under them) need against the emulators. */
+export function functionEnv(options: {
+  projectId: string;
+  hosts: Record<EmulatorName, string>;
+  apiPort: number;
+}): Record<string, string> {
+  return {
+    GOOGLE_CLOUD_PROJECT: options.projectId,
+    FIRESTORE_EMULATOR_HOST: options.hosts.firestore,
+    PUBSUB_EMULATOR_HOST: options.hosts.pubsub,
+    FIREBASE_AUTH_EMULATOR_HOST: options.hosts.auth,
+    // The Google SDKs otherwise probe the metadata server and warn when it is absent.
+    METADATA_SERVER_DETECTION: 'none',
+    API_PORT: String(options.apiPort),
+  };
+}
+
+export interface ServeStackOptions {
+  apiPort: number;
+  projectId: string;
+  pubsubHost: string;
+  logger: Logger;
+  scheduleTickMs: number;
+}
+
+/**
+ * Starts the dev host, creates the Pub/Sub topology pointing at it and seeds the admin.
+ * The process environment must already be `functionEnv(...)`: the functions read it.
+ */
+export async function serveStack(options: ServeStackOptions): Promise<{ host: DevHost; topology: Topology }> {
+  const host = await startDevHost({
+    port: options.apiPort,
+    manifest: MANIFEST,
+    logger: options.logger,
+    scheduleTickMs: options.scheduleTickMs,
+    pubsubHost: options.pubsubHost,
+    projectId: options.projectId,
+  });
+  try {
+    const topology = await createTopology({
+      manifest: MANIFEST,
+      projectId: options.projectId,
+      pubsubHost: options.pubsubHost,
+      devHostUrl: host.url,
+    });
+    await seedLocalAdmin();
+    return { host, topology };
+  } catch (error) {
+    await host.close();
+    throw error;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Task attachments: the task keeps `mediaIds` in attachment order, each media keeps the
+ * `taskIds` it is attached to; both sides change in one unit of work. Only the task's
+ * owner or an admin attaches, and only media the caller owns.
+ */
+import type { Principal } from '../domain/common.schema.ts';
+import type { Media } from '../domain/media.schema.ts';
+import { canManage } from '../domain/task.rules.ts';
+import type { Task } from '../domain/task.schema.ts';
+import { AppError } from '../errors/app-error.ts';
+import { dispatchEvents, type EventOrigin, newEvent, recordEvent } from '../events/outbox.ts';
+import type { Transaction } from '../ports/document-store.ts';
+import type { Deps } from '../runtime/deps.ts';
+import { loadVisibleTask, TASKS, toTaskDoc } from '../tasks/task-store.ts';
+import { fromMediaDoc, MEDIA, type MediaDoc, mediaNotFound } from './media-store.ts';
+
+/** Saves a task whose media list changed, with its `task.updated` event. */
+export function saveTaskMedia(
+  tx: Transaction,
+  deps: Pick<Deps, 'clock' | 'ids' | 'serviceId'>,
+  origin: EventOrigin,
+  task: Task,
+  mediaIds: string[],
+): ReturnType<typeof newEvent> {
+  const next: Task = {
+    ...task,
+    mediaIds,
+    version: task.version + 1,
+    updatedAt: deps.clock.now().toISOString(),
+  };
+  tx.set(TASKS, task.id, toTaskDoc(next));
+  const event = newEvent(deps, 'task.updated', origin, {
+    task: next,
+    changedFields: ['mediaIds'],
+    previous: { mediaIds: task.mediaIds },
+  });
+  recordEvent(tx, event);
+  return event;
+}
+
+async function loadManagedTask(tx: Transaction, id: string, actor: Principal): Promise<Task> {
+  const { task, relation } = await loadVisibleTask(tx, id, actor);
+  if (!canManage(relation))
+    throw new AppError('AUTH.FORBIDDEN', "Only the task's owner or an admin may change its media.");
+  return task;
+}
+
+export async function attachMedia(
+  req: { actor: Principal; origin: EventOrigin; taskId: string; mediaId: string },
+  deps: Deps,
+): Promise<{ media: Media; created: boolean }> {
+  const events: ReturnType<typeof newEvent>[] = [];
+  const result = await deps.store.transact(async (tx) => {
+    events.length = 0;
+    const task = await loadManagedTask(tx, req.taskId, req.actor);
+    const media = (await tx.get<MediaDoc>(MEDIA, req.mediaId))?.data;
+    if (!media || media.ownerId !== req.actor.uid) throw mediaNotFound();
+    if (task.mediaIds.includes(media.id)) return { media: fromMediaDoc(media), created: false };
+    const nextMedia: MediaDoc = {
+      ...media,
+      taskIds: [...media.taskIds, task.id],
+      updatedAt: deps.clock.now().toISOString(),
+    };
+    tx.set(MEDIA, media.id, nextMedia);
+    events.push(saveTaskMedia(tx, deps, req.origin, task, [...task.mediaIds, media.id]));
+    return { media: fromMediaDoc(nextMedia), created: true };
+  });
+  await dispatchEvents(deps, events);
+  return result;
+}
+
+export async function detachMedia(
+  req: { actor: Principal; origin: EventOrigin; taskId: string; mediaId: string },
+  deps: Deps,
+): Promise<void> {
+  const events: ReturnType<typeof newEvent>[] = [];
+  await deps.store.transact(async (tx) => {
+    events.length = 0;
+    const task = await loadManagedTask(tx, req.taskId, req.actor);
+    if (!task.mediaIds.includes(req.mediaId))
+      throw new AppError('MEDIA.NOT_FOUND', 'This media is not attached to the task.');
+    const media = (await tx.get<MediaDoc>(MEDIA, req.mediaId))?.data;
+    if (media) {
+      tx.set(MEDIA, media.id, {
+        ...media,
+        taskIds: media.taskIds.filter((t) => t !== task.id),
+        updatedAt: deps.clock.now().toISOString(),
+      });
+    }
+    events.push(
+      saveTaskMedia(
+        tx,
+        deps,
+        req.origin,
+        task,
+        task.mediaIds.filter((m) => m !== req.mediaId),
+      ),
+    );
+  });
+  await dispatchEvents(deps, events);
+}
+
+/** The media of a task anyone who sees the task may see, in attachment order. */
+export async function taskGallery(req: { actor: Principal; taskId: string }, deps: Deps): Promise<Media[]> {
+  const { task } = await loadVisibleTask(deps.store, req.taskId, req.actor);
+  return mediaOfTask(deps, task);
+}
+
+export async function mediaOfTask(deps: Pick<Deps, 'store'>, task: Task): Promise<Media[]> {
+  const docs = await Promise.all(task.mediaIds.map((id) => deps.store.get<MediaDoc>(MEDIA, id)));
+  return docs.flatMap((d) => (d ? [fromMediaDoc(d.data)] : []));
+}
+
+/** Inside a task's deletion: detach its media (the media stay with their owners). */
+export async function detachAllMedia(tx: Transaction, deps: Pick<Deps, 'clock'>, task: Task): Promise<void> {
+  for (const id of task.mediaIds) {
+    const media = (await tx.get<MediaDoc>(MEDIA, id))?.data;
+    if (!media) continue;
+    tx.set(MEDIA, id, {
+      ...media,
+      taskIds: media.taskIds.filter((t) => t !== task.id),
+      updatedAt: deps.clock.now().toISOString(),
+    });
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Deleting media: detach it from every task and delete its document with a
+ * `media.deleted` event in one unit of work, then remove the original and every variant
+ * from storage.
+ */
+import type { Principal } from '../domain/common.schema.ts';
+import { dispatchEvents, type EventOrigin, newEvent, recordEvent } from '../events/outbox.ts';
+import { logger } from '../logging/logger.ts';
+import { fromTaskDoc, TASKS } from '../tasks/task-store.ts';
+import { saveTaskMedia } from './attachments.ts';
+import { VARIANTS_PREFIX } from './media-config.ts';
+import { loadOwnMedia, MEDIA } from './media-store.ts';
+import type { MediaDeps } from './process-upload.ts';
+
+export async function deleteMedia(
+  req: { actor: Principal; origin: EventOrigin; id: string },
+  deps: MediaDeps,
+): Promise<void> {
+  const events: ReturnType<typeof newEvent>[] = [];
+  const doc = await deps.store.transact(async (tx) => {
+    events.length = 0;
+    const media = await loadOwnMedia(tx, req.id, req.actor);
+    for (const taskId of media.taskIds) {
+      const task = await tx.get(TASKS, taskId);
+      if (!task) continue;
+      const t = fromTaskDoc(task.data);
+      events.push(
+        saveTaskMedia(
+          tx,
+          deps,
+          req.origin,
+          t,
+          t.mediaIds.filter((m) => m !== media.id),
+        ),
+      );
+    }
+    tx.delete(MEDIA, media.id);
+    const event = newEvent(deps, 'media.deleted', req.origin, {
+      mediaId: media.id,
+      ownerId: media.ownerId,
+      taskIds: media.taskIds,
+    });
+    recordEvent(tx, event);
+    events.push(event);
+    return media;
+  });
+  await dispatchEvents(deps, events);
+  const objects = new Set([doc.object, ...doc.variantObjects.map((v) => v.object)]);
+  for (const name of await deps.blobs.list(doc.bucket, `${VARIANTS_PREFIX}${doc.id}/`)) objects.add(name);
+  for (const name of objects) {
+    await deps.blobs
+      .delete(doc.bucket, name)
+      .catch((error: unknown) =>
+        logger().error({ err: error, object: name }, 'Could not delete a media object; it is orphaned'),
+      );
+  }
+}

@@ -1,0 +1,307 @@
+/**
+ * processUpload: the thumbnail pipeline for one finalized object. The story:
+ * filter → claim the object generation (once) → check the bytes (type, header, limits)
+ * → render the variants → store them → record the outcome with its event.
+ *
+ * Exactly-once in effect: the claim and the outcome are units of work keyed by the
+ * object's generation, so a redelivered event for a generation already recorded does
+ * nothing, and one still being processed elsewhere is retried later. Variants are written
+ * under `variants/` with a marker, which the trigger ignores: nothing re-triggers itself.
+ */
+import type { Variant } from '../domain/media.schema.ts';
+import { AppError } from '../errors/app-error.ts';
+import { dispatchEvents, newEvent, recordEvent } from '../events/outbox.ts';
+import { logger } from '../logging/logger.ts';
+import type { BlobStore } from '../ports/blob-store.ts';
+import { type ImageHeader, type ImageProcessor, ImageRejected } from '../ports/image-processor.ts';
+import type { Deps } from '../runtime/deps.ts';
+import { USERS } from '../users/user-store.ts';
+import {
+  isProcessable,
+  type MediaConfig,
+  VARIANT_MARKER,
+  VARIANTS_PREFIX,
+  variantPlan,
+} from './media-config.ts';
+import {
+  MEDIA,
+  type MediaDoc,
+  mediaIdForObject,
+  parseUploadPath,
+  type VariantObject,
+} from './media-store.ts';
+
+export interface MediaDeps extends Deps {
+  blobs: BlobStore;
+  images: ImageProcessor;
+  media: MediaConfig;
+}
+
+/** The finalized object, as the storage event describes it. */
+export interface FinalizedObject {
+  bucket: string;
+  name: string;
+  generation: string;
+  size: number;
+  contentType: string | undefined;
+  metadata: Record<string, string>;
+}
+
+export type ProcessOutcome =
+  | { outcome: 'ignored'; reason: string }
+  | { outcome: 'duplicate' }
+  | { outcome: 'ready'; mediaId: string }
+  | { outcome: 'failed'; mediaId: string; reason: string };
+
+/** How long a worker holds a generation: longer than the function's timeout. */
+const LEASE_MS = 10 * 60_000;
+/** Leading bytes read to decide type and dimensions before anything is decoded. */
+const HEAD_BYTES = 256 * 1024;
+
+const origin = (doc: Pick<MediaDoc, 'ownerId'>) => ({
+  actorId: doc.ownerId,
+  correlationId: `media-${doc.ownerId}`,
+});
+
+export async function processUpload(object: FinalizedObject, deps: MediaDeps): Promise<ProcessOutcome> {
+  const config = deps.media;
+  if (object.bucket !== config.bucket) return { outcome: 'ignored', reason: 'another bucket' };
+  if (!isProcessable(config, object.name, object.metadata))
+    return { outcome: 'ignored', reason: 'path not processed' };
+  const path = parseUploadPath(object.name);
+  if (!path) return { outcome: 'ignored', reason: 'not under uploads/{ownerId}/' };
+  const mediaId = path.mediaId ?? mediaIdForObject(object.bucket, object.name);
+
+  const claim = await claimGeneration(object, mediaId, path, deps);
+  if (claim === 'duplicate') return { outcome: 'duplicate' };
+  if (claim === 'unknown-owner') return { outcome: 'ignored', reason: 'no user owns this upload path' };
+
+  try {
+    const { width, height, variants } = await renderAndStore(object, mediaId, deps);
+    return await recordOutcome(object, mediaId, deps, { ok: true, width, height, variants });
+  } catch (error) {
+    if (!(error instanceof ImageRejected)) throw error; // storage or database trouble: retry
+    if (config.failedPrefix) {
+      await deps.blobs
+        .copy(object.bucket, object.name, `${config.failedPrefix}${object.name}`)
+        .catch((e: unknown) => logger().warn({ err: e, object: object.name }, 'Quarantine copy failed'));
+    }
+    return recordOutcome(object, mediaId, deps, { ok: false, reason: error.message });
+  }
+}
+
+async function claimGeneration(
+  object: FinalizedObject,
+  mediaId: string,
+  path: { ownerId: string; filename: string },
+  deps: MediaDeps,
+): Promise<'claimed' | 'duplicate' | 'unknown-owner'> {
+  const events: ReturnType<typeof newEvent>[] = [];
+  const result = await deps.store.transact(async (tx) => {
+    events.length = 0;
+    const now = deps.clock.now();
+    const existing = (await tx.get<MediaDoc>(MEDIA, mediaId))?.data;
+    if (existing?.processedGeneration && BigInt(existing.processedGeneration) >= BigInt(object.generation)) {
+      return 'duplicate' as const;
+    }
+    if (
+      existing?.lease &&
+      existing.lease.generation === object.generation &&
+      existing.lease.until > now.toISOString()
+    ) {
+      throw new AppError('MEDIA.BUSY', 'This upload is being processed; try again later.');
+    }
+    if (!existing && !(await tx.get(USERS, path.ownerId))) {
+      // An object under the prefix of an unknown user: nobody could ever see its media.
+      return 'unknown-owner' as const;
+    }
+    const base: MediaDoc = existing ?? {
+      id: mediaId,
+      ownerId: path.ownerId,
+      filename: path.filename,
+      contentType: object.contentType ?? 'application/octet-stream',
+      size: object.size,
+      status: 'pending',
+      failureReason: null,
+      width: null,
+      height: null,
+      variants: [],
+      taskIds: [],
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      bucket: object.bucket,
+      object: object.name,
+      sourceGeneration: null,
+      processedGeneration: null,
+      lease: null,
+      variantObjects: [],
+    };
+    const next: MediaDoc = {
+      ...base,
+      object: object.name,
+      size: object.size,
+      status: 'processing',
+      failureReason: null,
+      updatedAt: now.toISOString(),
+      sourceGeneration: object.generation,
+      lease: { generation: object.generation, until: new Date(now.getTime() + LEASE_MS).toISOString() },
+    };
+    tx.set(MEDIA, mediaId, next);
+    if (base.sourceGeneration !== object.generation) {
+      const event = newEvent(deps, 'media.uploaded', origin(next), {
+        mediaId,
+        ownerId: next.ownerId,
+        bucket: object.bucket,
+        object: object.name,
+        generation: object.generation,
+        size: object.size,
+      });
+      recordEvent(tx, event);
+      events.push(event);
+    }
+    return 'claimed' as const;
+  });
+  await dispatchEvents(deps, events);
+  return result;
+}
+
+async function renderAndStore(
+  object: FinalizedObject,
+  mediaId: string,
+  deps: MediaDeps,
+): Promise<{ width: number; height: number; variants: (Variant & { object: string })[] }> {
+  const config = deps.media;
+  if (object.size === 0) throw new ImageRejected('empty', 'The file is empty.');
+  if (object.size > config.maxUploadBytes) {
+    throw new ImageRejected('unsupported', `The file is larger than ${config.maxUploadBytes} bytes.`);
+  }
+  // Read the header from as few bytes as possible (growing the slice when a format needs
+  // more), so a decompression bomb or a non-image is refused before the whole file is read.
+  let bytes = await deps.blobs.readRange(
+    object.bucket,
+    object.name,
+    0,
+    Math.min(HEAD_BYTES, object.size) - 1,
+  );
+  let header: ImageHeader | null = await deps.images.inspect(bytes, config.maxPixels, object.size);
+  while (!header && bytes.length < object.size) {
+    const next = Math.min(bytes.length * 4, object.size);
+    bytes =
+      next === object.size
+        ? await deps.blobs.read(object.bucket, object.name, config.maxUploadBytes)
+        : await deps.blobs.readRange(object.bucket, object.name, 0, next - 1);
+    header = await deps.images.inspect(bytes, config.maxPixels, object.size);
+  }
+  if (!header) throw new ImageRejected('corrupt', 'The image header cannot be read.');
+  if (bytes.length < object.size)
+    bytes = await deps.blobs.read(object.bucket, object.name, config.maxUploadBytes);
+  const rendered = await deps.images.render(bytes, variantPlan(config, header.hasAlpha), config.maxPixels);
+  const variants = await Promise.all(
+    rendered.variants.map(async (v) => {
+      const name = `${VARIANTS_PREFIX}${mediaId}/${v.name}.${v.format === 'jpeg' ? 'jpg' : v.format}`;
+      await deps.blobs.write(object.bucket, name, v.bytes, {
+        contentType: v.contentType,
+        cacheControl: config.cacheControl,
+        metadata: { [VARIANT_MARKER]: 'true', mediaId, sourceGeneration: object.generation },
+      });
+      return {
+        name: v.name,
+        width: v.width,
+        height: v.height,
+        contentType: v.contentType,
+        size: v.bytes.length,
+        object: name,
+      };
+    }),
+  );
+  return { width: rendered.width, height: rendered.height, variants };
+}
+
+async function recordOutcome(
+  object: FinalizedObject,
+  mediaId: string,
+  deps: MediaDeps,
+  result:
+    | { ok: true; width: number; height: number; variants: (Variant & { object: string })[] }
+    | { ok: false; reason: string },
+): Promise<ProcessOutcome> {
+  const events: ReturnType<typeof newEvent>[] = [];
+  const stale: string[] = [];
+  const outcome = await deps.store.transact(async (tx) => {
+    events.length = 0;
+    stale.length = 0;
+    const doc = (await tx.get<MediaDoc>(MEDIA, mediaId))?.data;
+    // Deleted meanwhile: remove what was just written. A newer upload took over: leave its
+    // variants (same names) alone.
+    if (!doc) {
+      if (result.ok) stale.push(...result.variants.map((v) => v.object));
+      return { outcome: 'duplicate' } as const;
+    }
+    if (doc.sourceGeneration !== object.generation) return { outcome: 'duplicate' } as const;
+    const now = deps.clock.now().toISOString();
+    const keep = new Set(result.ok ? result.variants.map((v) => v.object) : []);
+    stale.push(
+      ...doc.variantObjects.map((v) => v.object).filter((o) => !keep.has(o) && !o.includes('/optimized-')),
+    );
+    const optimized = doc.variantObjects.filter((v) => v.name.startsWith('optimized-'));
+    const next: MediaDoc = result.ok
+      ? {
+          ...doc,
+          status: 'ready',
+          failureReason: null,
+          width: result.width,
+          height: result.height,
+          variants: [
+            ...result.variants.map(({ object: _o, ...v }) => v),
+            ...doc.variants.filter((v) => v.name.startsWith('optimized-')),
+          ],
+          variantObjects: [
+            ...result.variants.map((v): VariantObject => ({ name: v.name, object: v.object })),
+            ...optimized,
+          ],
+          processedGeneration: object.generation,
+          lease: null,
+          updatedAt: now,
+        }
+      : {
+          ...doc,
+          status: 'failed',
+          failureReason: result.reason,
+          width: null,
+          height: null,
+          variants: [],
+          variantObjects: [],
+          processedGeneration: object.generation,
+          lease: null,
+          updatedAt: now,
+        };
+    tx.set(MEDIA, mediaId, next);
+    const event = result.ok
+      ? newEvent(deps, 'media.processed', origin(next), {
+          mediaId,
+          ownerId: next.ownerId,
+          width: next.width,
+          height: next.height,
+          variants: next.variants,
+        })
+      : newEvent(deps, 'media.failed', origin(next), {
+          mediaId,
+          ownerId: next.ownerId,
+          reason: result.reason,
+        });
+    recordEvent(tx, event);
+    events.push(event);
+    return result.ok
+      ? ({ outcome: 'ready', mediaId } as const)
+      : ({ outcome: 'failed', mediaId, reason: result.reason } as const);
+  });
+  await dispatchEvents(deps, events);
+  for (const name of stale) await deps.blobs.delete(object.bucket, name).catch(() => undefined);
+  if (outcome.outcome !== 'duplicate') {
+    const policy = deps.media.deleteOriginal;
+    if (policy === 'always' || (policy === 'on-success' && outcome.outcome === 'ready')) {
+      await deps.blobs.delete(object.bucket, object.name);
+    }
+  }
+  return outcome;
+}

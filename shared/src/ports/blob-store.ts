@@ -1,0 +1,56 @@
+/** Object storage the media pipeline needs: bounded reads, guarded writes, signed URLs. */
+
+export interface BlobInfo {
+  bucket: string;
+  name: string;
+  size: number;
+  generation: string;
+  contentType: string | undefined;
+  metadata: Record<string, string>;
+}
+
+export interface WriteOptions {
+  contentType: string;
+  cacheControl?: string;
+  metadata?: Record<string, string>;
+  /** Write only if the current generation is this one ('0': only if absent). */
+  ifGenerationMatch?: string;
+}
+
+export interface SignedUrl {
+  url: string;
+  method: 'GET' | 'PUT';
+  /** Headers the client must send with the request (they are part of the signature). */
+  headers: Record<string, string>;
+  expiresAt: string;
+}
+
+export interface BlobStore {
+  stat(bucket: string, name: string): Promise<BlobInfo | null>;
+  /** Bytes [start, end] inclusive (clamped to the object's size). */
+  readRange(bucket: string, name: string, start: number, end: number): Promise<Buffer>;
+  /** The whole object; refuses objects larger than `maxBytes` without reading them. */
+  read(bucket: string, name: string, maxBytes: number): Promise<Buffer>;
+  write(
+    bucket: string,
+    name: string,
+    bytes: Buffer | NodeJS.ReadableStream,
+    options: WriteOptions,
+  ): Promise<BlobInfo>;
+  /** Deletes; absent objects are not an error. */
+  delete(bucket: string, name: string): Promise<void>;
+  /** Every object name under a prefix. */
+  list(bucket: string, prefix: string): Promise<string[]>;
+  copy(bucket: string, from: string, to: string): Promise<void>;
+  signedUrl(
+    bucket: string,
+    name: string,
+    options: {
+      method: 'GET' | 'PUT';
+      expiresInSeconds: number;
+      contentType?: string;
+      responseDisposition?: string;
+    },
+  ): Promise<SignedUrl>;
+  ping(): Promise<void>;
+}
