@@ -23,7 +23,7 @@ await import(entry);
 const { createRequire } = await import('node:module');
 const require = createRequire(import.meta.url);
 const { getFunction } = require('@google-cloud/functions-framework/testing');
-const loaded = Object.keys(require.cache).filter((p) => /node_modules\\/(@google-cloud\\/(firestore|pubsub|storage|secret-manager)|firebase-admin|google-gax|@grpc)\\//.test(p));
+const loaded = Object.keys(require.cache).filter((p) => /node_modules\\/(@google-cloud\\/(firestore|pubsub|storage|secret-manager)|firebase-admin|google-gax|@grpc|sharp|@img)\\//.test(p));
 const resources = process.getActiveResourcesInfo().filter((r) => !before.has(r));
 console.log(JSON.stringify({ registered: typeof getFunction(process.argv[2]) === 'function', loaded, resources }));
 `;

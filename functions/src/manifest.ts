@@ -9,6 +9,16 @@
 import { CommentSchema, CreateCommentBodySchema } from '@taskman/shared/domain/comment.schema';
 import { ErrorBodySchema, IdSchema, PageQuerySchema, pageSchema } from '@taskman/shared/domain/common.schema';
 import {
+  AttachBodySchema,
+  CreateUploadBodySchema,
+  ListMediaQuerySchema,
+  MediaIdParamsSchema,
+  MediaSchema,
+  OptimizeBodySchema,
+  TaskMediaParamsSchema,
+  ThumbnailQuerySchema,
+} from '@taskman/shared/domain/media.schema';
+import {
   CreateTaskBodySchema,
   ListTasksQuerySchema,
   PatchTaskBodySchema,
@@ -32,7 +42,9 @@ export type { HttpContract };
 
 export type Trigger =
   | { kind: 'http'; method: HttpContract['method']; path: string }
-  | { kind: 'pubsub'; topic: string; schedule?: string };
+  | { kind: 'pubsub'; topic: string; schedule?: string }
+  /** A Cloud Storage event on the media bucket (Eventarc `google.cloud.storage.object.v1.*`). */
+  | { kind: 'storage'; event: 'finalized' | 'deleted'; bucket: 'media' };
 
 export interface FunctionSpec {
   /** The Cloud Function's name and functions-framework target. */
@@ -231,6 +243,109 @@ export const API = contracts({
     query: PageQuerySchema,
     responses: { 200: pageSchema(CommentSchema) },
   },
+  mediaCreateUpload: {
+    method: 'POST',
+    path: '/v1/media/uploads',
+    auth: 'user',
+    summary: 'Start an upload: a pending media and a signed URL to PUT the bytes to',
+    tag: 'media',
+    body: CreateUploadBodySchema,
+    responses: {
+      201: z.object({
+        media: MediaSchema,
+        upload: z.object({
+          url: z.string(),
+          method: z.literal('PUT'),
+          headers: z.record(z.string(), z.string()),
+          expiresAt: z.string(),
+        }),
+      }),
+    },
+  },
+  mediaUpload: {
+    method: 'POST',
+    path: '/v1/media',
+    auth: 'user',
+    summary: 'Upload a file (multipart/form-data, one part named file, at most 10 MiB)',
+    tag: 'media',
+    multipart: true,
+    responses: { 201: MediaSchema },
+  },
+  mediaList: {
+    method: 'GET',
+    path: '/v1/media',
+    auth: 'user',
+    summary: "The caller's media, newest first (admin: ?ownerId=)",
+    tag: 'media',
+    query: ListMediaQuerySchema,
+    responses: { 200: pageSchema(MediaSchema) },
+  },
+  mediaGet: {
+    method: 'GET',
+    path: '/v1/media/{id}',
+    auth: 'user',
+    summary: 'A media item; poll until ready or failed',
+    tag: 'media',
+    params: MediaIdParamsSchema,
+    responses: { 200: MediaSchema },
+  },
+  mediaDownload: {
+    method: 'GET',
+    path: '/v1/media/{id}/download',
+    auth: 'user',
+    summary: 'Redirect to a short-lived signed URL of the original',
+    tag: 'media',
+    params: MediaIdParamsSchema,
+    responses: { 302: NoContent },
+  },
+  mediaThumbnail: {
+    method: 'GET',
+    path: '/v1/media/{id}/thumbnail',
+    auth: 'user',
+    summary:
+      'Redirect to a short-lived signed URL of a variant (?size=thumb|small|medium); 404 until it exists',
+    tag: 'media',
+    params: MediaIdParamsSchema,
+    query: ThumbnailQuerySchema,
+    responses: { 302: NoContent },
+  },
+  mediaDelete: {
+    method: 'DELETE',
+    path: '/v1/media/{id}',
+    auth: 'user',
+    summary: 'Delete a media item: original and variants removed, detached from its tasks',
+    tag: 'media',
+    params: MediaIdParamsSchema,
+    responses: { 204: NoContent },
+  },
+  taskMediaAttach: {
+    method: 'POST',
+    path: '/v1/tasks/{id}/media',
+    auth: 'user',
+    summary: 'Attach a media item you own to a task you own (201; 200 when already attached)',
+    tag: 'media',
+    params: TaskIdParamsSchema,
+    body: AttachBodySchema,
+    responses: { 201: MediaSchema, 200: MediaSchema },
+  },
+  taskMediaDetach: {
+    method: 'DELETE',
+    path: '/v1/tasks/{id}/media/{mediaId}',
+    auth: 'user',
+    summary: 'Detach a media item from a task',
+    tag: 'media',
+    params: TaskMediaParamsSchema,
+    responses: { 204: NoContent },
+  },
+  taskMediaList: {
+    method: 'GET',
+    path: '/v1/tasks/{id}/media',
+    auth: 'user',
+    summary: "A task's gallery, in attachment order",
+    tag: 'media',
+    params: TaskIdParamsSchema,
+    responses: { 200: z.object({ items: z.array(MediaSchema) }) },
+  },
 });
 
 const AUTH_SECRETS = ['FIREBASE_API_KEY'];
@@ -255,6 +370,16 @@ const HTTP_ENTRIES: Record<keyof typeof API, { entry: string; secrets?: string[]
   tasksDelete: { entry: 'tasks/delete' },
   commentsCreate: { entry: 'comments/create' },
   commentsList: { entry: 'comments/list' },
+  mediaCreateUpload: { entry: 'media/create-upload' },
+  mediaUpload: { entry: 'media/upload' },
+  mediaList: { entry: 'media/list' },
+  mediaGet: { entry: 'media/get' },
+  mediaDownload: { entry: 'media/download' },
+  mediaThumbnail: { entry: 'media/thumbnail' },
+  mediaDelete: { entry: 'media/delete' },
+  taskMediaAttach: { entry: 'tasks/media-attach' },
+  taskMediaDetach: { entry: 'tasks/media-detach' },
+  taskMediaList: { entry: 'tasks/media-list' },
 };
 
 /** Every function. */
@@ -271,6 +396,15 @@ export const MANIFEST: readonly FunctionSpec[] = [
       api,
     }),
   ),
+  {
+    name: 'processUpload',
+    entry: 'media/process-upload',
+    trigger: { kind: 'storage', event: 'finalized', bucket: 'media' },
+    memory: '1Gi',
+    timeoutSeconds: 120,
+    secrets: [],
+    env: {},
+  },
   {
     name: 'outboxRelay',
     entry: 'events/outbox-relay',

@@ -1,5 +1,6 @@
 /** GET /v1/tasks/{id}: a visible task with its ETag; If-None-Match answers 304. */
 import { http } from '@google-cloud/functions-framework';
+import { mediaOfTask } from '@taskman/shared/media/attachments';
 import { appDeps } from '@taskman/shared/runtime/deps';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
 import { getTask } from '@taskman/shared/tasks/get-task';
@@ -13,7 +14,11 @@ http(
     const headers = { ETag: taskEtag(task), 'Cache-Control': 'private, no-cache' };
     const ifNoneMatch = header('if-none-match');
     if (ifNoneMatch && etagMatches(ifNoneMatch, task)) return { status: 304, headers };
-    // Media arrive with the media issue; until then a task has none to include.
-    return { status: 200, body: query.include === 'media' ? { ...task, media: [] } : task, headers };
+    const deps = appDeps();
+    return {
+      status: 200,
+      body: query.include === 'media' ? { ...task, media: await mediaOfTask(deps, task) } : task,
+      headers,
+    };
   }),
 );

@@ -17,6 +17,10 @@ const ConfigSchema = z.object({
   authEmulatorHost: z.string().optional(),
   firestoreEmulatorHost: z.string().optional(),
   pubsubEmulatorHost: z.string().optional(),
+  /** Base URL of the local storage emulator, e.g. `http://127.0.0.1:9199`. */
+  storageEmulatorHost: z.string().optional(),
+  /** A service-account key file to sign URLs with locally (the cloud signs through IAM). */
+  storageSigningKeyFile: z.string().optional(),
   /** Largest JSON body a function accepts, in bytes. */
   maxJsonBodyBytes: intFromEnv(256 * 1024, 1024, 32 * 1024 * 1024),
   /** Requests per user per minute before 429 (per instance); 0 turns the limiter off. */
@@ -48,6 +52,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     authEmulatorHost: env.FIREBASE_AUTH_EMULATOR_HOST,
     firestoreEmulatorHost: env.FIRESTORE_EMULATOR_HOST,
     pubsubEmulatorHost: env.PUBSUB_EMULATOR_HOST,
+    storageEmulatorHost: env.STORAGE_EMULATOR_HOST,
+    storageSigningKeyFile: env.STORAGE_SIGNING_KEY_FILE,
     maxJsonBodyBytes: env.MAX_JSON_BODY_BYTES,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     idempotencyTtlHours: env.IDEMPOTENCY_TTL_HOURS,

@@ -35,9 +35,23 @@ beforeEach(async () => {
   );
 });
 
-async function upload(name: string, bytes: Buffer, metadata: Record<string, string> = {}): Promise<FinalizedObject> {
-  const info = await deps.blobs.write(deps.media.bucket, name, bytes, { contentType: 'application/octet-stream', metadata });
-  return { bucket: info.bucket, name, generation: info.generation, size: info.size, contentType: info.contentType, metadata };
+async function upload(
+  name: string,
+  bytes: Buffer,
+  metadata: Record<string, string> = {},
+): Promise<FinalizedObject> {
+  const info = await deps.blobs.write(deps.media.bucket, name, bytes, {
+    contentType: 'application/octet-stream',
+    metadata,
+  });
+  return {
+    bucket: info.bucket,
+    name,
+    generation: info.generation,
+    size: info.size,
+    contentType: info.contentType,
+    metadata,
+  };
 }
 
 const doc = async (id: string) => (await deps.store.get<MediaDoc>(MEDIA, id))?.data;
@@ -62,8 +76,17 @@ describe('processUpload on the fixtures', () => {
     expect(media?.variants.map((v) => v.name)).toEqual(['thumb', 'small', 'medium']);
     const bounds: Record<string, number> = { thumb: 200, small: 640, medium: 1280 };
     for (const v of media!.variants) {
-      expect(Math.max(v.width, v.height)).toBeLessThanOrEqual(Math.min(bounds[v.name]!, Math.max(width, height)));
-      expect((await deps.blobs.stat(deps.media.bucket, `variants/m1/${v.name}.${v.contentType === 'image/jpeg' ? 'jpg' : 'webp'}`))?.size).toBe(v.size);
+      expect(Math.max(v.width, v.height)).toBeLessThanOrEqual(
+        Math.min(bounds[v.name]!, Math.max(width, height)),
+      );
+      expect(
+        (
+          await deps.blobs.stat(
+            deps.media.bucket,
+            `variants/m1/${v.name}.${v.contentType === 'image/jpeg' ? 'jpg' : 'webp'}`,
+          )
+        )?.size,
+      ).toBe(v.size);
     }
     expect(deps.publisher.types()).toEqual(['media.uploaded', 'media.processed']);
   });
@@ -72,7 +95,11 @@ describe('processUpload on the fixtures', () => {
     ['truncated.jpg', fixture('truncated.jpg'), /truncated|incomplete|missing/i],
     ['corrupt-header.jpg', fixture('corrupt-header.jpg'), /corrupt|cannot be read|header/i],
     ['65536-uint32-limit.png', fixture('65536-uint32-limit.png'), /pixels/i],
-    ['page.jpg', Buffer.from('<!DOCTYPE html><html><body>not an image</body></html>'), /not a supported image/i],
+    [
+      'page.jpg',
+      Buffer.from('<!DOCTYPE html><html><body>not an image</body></html>'),
+      /not a supported image/i,
+    ],
     ['empty.jpg', Buffer.alloc(0), /empty/i],
   ])('%s fails with a reason, no variants, quarantined', async (file, bytes, reason) => {
     const object = await upload(`uploads/${owner}/m2/${file}`, bytes);
@@ -115,7 +142,11 @@ describe('exactly once in effect', () => {
     await processUpload(first, deps);
     const second = await upload(`uploads/${owner}/m5/photo.jpg`, fixture('blackbug.png'));
     expect((await processUpload(second, deps)).outcome).toBe('ready');
-    expect(await doc('m5')).toMatchObject({ width: 2048, height: 1536, processedGeneration: second.generation });
+    expect(await doc('m5')).toMatchObject({
+      width: 2048,
+      height: 1536,
+      processedGeneration: second.generation,
+    });
     // The old generation's late delivery changes nothing.
     expect(await processUpload(first, deps)).toEqual({ outcome: 'duplicate' });
   });
@@ -140,7 +171,10 @@ describe('what the trigger processes', () => {
     expect((await processUpload(elsewhere, deps)).outcome).toBe('ignored');
     const stranger = await upload('uploads/nobody/m7/a.jpg', photo);
     expect((await processUpload(stranger, deps)).outcome).toBe('ignored');
-    deps.media = parseMediaConfig({ GOOGLE_CLOUD_PROJECT: 'demo-taskman', MEDIA_EXCLUDE_PATHS: 'uploads/*/private/**' });
+    deps.media = parseMediaConfig({
+      GOOGLE_CLOUD_PROJECT: 'demo-taskman',
+      MEDIA_EXCLUDE_PATHS: 'uploads/*/private/**',
+    });
     const excluded = await upload(`uploads/${owner}/private/a/b.jpg`, photo);
     expect((await processUpload(excluded, deps)).outcome).toBe('ignored');
     expect(deps.publisher.types()).toEqual([]);

@@ -16,16 +16,24 @@ export type BodyFailure = 'malformed' | 'too-large' | 'unsupported' | 'unreadabl
 const FAILURE = Symbol.for('taskman.bodyFailure');
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+type ParserFactory = (options?: Record<string, unknown>) => Middleware;
 interface BodyParserModule {
-  json: (options?: Record<string, unknown>) => Middleware;
-  [key: string]: unknown;
+  json: ParserFactory;
+  text: ParserFactory;
+  urlencoded: ParserFactory;
+  raw: ParserFactory;
 }
 
 let installed = false;
 
+/** Multipart bodies are left unread, for the function to stream (uploads). */
+export function isMultipart(req: IncomingMessage): boolean {
+  return /^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '');
+}
+
 /**
- * Wraps the framework's JSON parser; `limitBytes()` (read at the first request, so
- * installing reads no configuration) caps JSON bodies for every function of the process.
+ * Wraps the framework's body parsers; `limitBytes()` (read at the first request, so
+ * installing reads no configuration) caps every buffered body of the process.
  */
 export function installBodyPolicy(limitBytes: () => number): void {
   if (installed) return;
@@ -34,30 +42,33 @@ export function installBodyPolicy(limitBytes: () => number): void {
     createRequire(import.meta.url).resolve('@google-cloud/functions-framework'),
   );
   const bodyParser = frameworkRequire('body-parser') as BodyParserModule;
-  const original = bodyParser.json;
-  bodyParser.json = (options?: Record<string, unknown>) => {
-    let inner: Middleware | undefined;
-    return (req, res, next) => {
-      inner ??= original({ ...options, limit: limitBytes() });
-      inner(req, res, (err?: unknown) => {
-        if (!err) return next();
-        const { type, status } = err as { type?: unknown; status?: unknown };
-        const failure: BodyFailure =
-          type === 'entity.parse.failed'
-            ? 'malformed'
-            : type === 'entity.too.large'
-              ? 'too-large'
-              : status === 415 // a charset or content encoding the parser cannot read
-                ? 'unsupported'
-                : 'unreadable';
-        (req as unknown as Record<symbol, unknown>)[FAILURE] = failure;
-        (req as unknown as { body: unknown }).body = undefined;
-        // An oversize body is not read to the end; the connection closes after the answer.
-        if (failure === 'too-large') res.setHeader('Connection', 'close');
-        next();
-      });
+  for (const kind of ['json', 'text', 'urlencoded', 'raw'] as const) {
+    const original = bodyParser[kind] as BodyParserModule['json'];
+    bodyParser[kind] = (options?: Record<string, unknown>) => {
+      let inner: Middleware | undefined;
+      return (req, res, next) => {
+        if (kind === 'raw' && isMultipart(req)) return next();
+        inner ??= original({ ...options, limit: limitBytes() });
+        inner(req, res, (err?: unknown) => {
+          if (!err) return next();
+          const { type, status } = err as { type?: unknown; status?: unknown };
+          const failure: BodyFailure =
+            type === 'entity.parse.failed'
+              ? 'malformed'
+              : type === 'entity.too.large'
+                ? 'too-large'
+                : status === 415 // a charset or content encoding the parser cannot read
+                  ? 'unsupported'
+                  : 'unreadable';
+          (req as unknown as Record<symbol, unknown>)[FAILURE] = failure;
+          (req as unknown as { body: unknown }).body = undefined;
+          // An oversize body is not read to the end; the connection closes after the answer.
+          if (failure === 'too-large') res.setHeader('Connection', 'close');
+          next();
+        });
+      };
     };
-  };
+  }
 }
 
 /** What went wrong while the framework read this request's body, if anything. */

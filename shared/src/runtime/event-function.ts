@@ -63,3 +63,58 @@ export function eventFunction(
     });
   };
 }
+
+/** The object of a Cloud Storage CloudEvent (`google.cloud.storage.object.v1.*`). */
+export interface StorageObject {
+  bucket: string;
+  name: string;
+  generation: string;
+  size: number;
+  contentType: string | undefined;
+  metadata: Record<string, string>;
+}
+
+/**
+ * Wraps a handler of Cloud Storage events as Eventarc delivers them (the object resource
+ * as data). Same retry rule as `eventFunction`: throw to retry, return to finish.
+ */
+export function storageEventFunction(
+  name: string,
+  handler: (object: StorageObject) => Promise<void>,
+): (event: CloudEvent<unknown>) => Promise<void> {
+  return async (event) => {
+    const data = (event.data ?? {}) as Record<string, unknown>;
+    const object: StorageObject = {
+      bucket: String(data.bucket ?? ''),
+      name: String(data.name ?? ''),
+      generation: String(data.generation ?? '0'),
+      size: Number(data.size ?? 0),
+      contentType: typeof data.contentType === 'string' ? data.contentType : undefined,
+      metadata: Object.fromEntries(
+        Object.entries((data.metadata ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
+      ),
+    };
+    const context = {
+      requestId: randomUUID(),
+      correlationId: `${object.bucket}/${object.name}#${object.generation}`,
+      functionName: name,
+      ...parseTrace(config().projectId, (event as { traceparent?: string }).traceparent, undefined),
+    };
+    await runWithContext(context, async () => {
+      if (!object.bucket || !object.name || !/^\d+$/.test(object.generation)) {
+        logger().error({ event: 'event.dropped', ceId: event.id }, 'Not a storage object event; dropped');
+        return;
+      }
+      try {
+        await handler(object);
+      } catch (error) {
+        const retryable = !isAppError(error) || error.retryable;
+        logger().error(
+          { event: retryable ? 'event.retry' : 'event.dropped', object: object.name, err: error },
+          retryable ? 'Storage event failed; the platform will retry' : 'Storage event failed; not retryable',
+        );
+        if (retryable) throw error;
+      }
+    });
+  };
+}

@@ -15,6 +15,8 @@ export interface HttpContract {
   body?: z.ZodType;
   /** Accepts `Idempotency-Key`. */
   idempotent?: boolean;
+  /** The body is `multipart/form-data`, left unread for the handler to stream. */
+  multipart?: true;
   /** Largest body accepted, in bytes (defaults to the configured JSON limit). */
   maxBodyBytes?: number;
   /** Success responses: status → body schema (null: no body). */

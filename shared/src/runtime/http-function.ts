@@ -12,7 +12,7 @@ import type { Principal } from '../domain/common.schema.ts';
 import { AppError, type FieldIssue, isAppError, validationError } from '../errors/app-error.ts';
 import { parseTrace, type RequestContext, runWithContext } from '../logging/context.ts';
 import { logs } from '../logging/logs.ts';
-import { bodyFailureOf, installBodyPolicy } from './body-policy.ts';
+import { bodyFailureOf, installBodyPolicy, isMultipart } from './body-policy.ts';
 import { appDeps } from './deps.ts';
 import { type HttpContract, matchPath } from './http-contract.ts';
 import { fingerprintOf, type IdempotencyRequest } from './idempotency.ts';
@@ -30,6 +30,8 @@ export interface HttpInput {
   context: RequestContext;
   /** Present when the route is idempotent and the client sent `Idempotency-Key`. */
   idempotency: IdempotencyRequest | undefined;
+  /** The request itself, for multipart routes that stream the body. */
+  request: Request;
 }
 
 export interface HttpResult {
@@ -133,6 +135,11 @@ async function authenticate(req: Request, contract: HttpContract): Promise<Princ
 }
 
 function readBody(req: Request, contract: HttpContract): unknown {
+  if (contract.multipart) {
+    if (!isMultipart(req))
+      throw new AppError('REQUEST.UNSUPPORTED_MEDIA_TYPE', 'Send the file as multipart/form-data.');
+    return undefined;
+  }
   const failure = bodyFailureOf(req);
   const limit = contract.maxBodyBytes ?? config().maxJsonBodyBytes;
   const declared = Number(req.get('content-length') ?? 0);
@@ -248,5 +255,6 @@ async function handle<C extends HttpContract>(
     header: (name) => req.get(name),
     context,
     idempotency,
+    request: req,
   } as Parameters<Handler<C>>[0]);
 }

@@ -1,8 +1,9 @@
-/** Delete a task (owner or admin), with a `task.deleted` event. */
+/** Delete a task (owner or admin), with a `task.deleted` event; its media are detached, not deleted. */
 import type { Principal } from '../domain/common.schema.ts';
 import { canManage } from '../domain/task.rules.ts';
 import { AppError } from '../errors/app-error.ts';
 import { dispatchEvents, type EventOrigin, newEvent, recordEvent } from '../events/outbox.ts';
+import { detachAllMedia } from '../media/attachments.ts';
 import type { Deps } from '../runtime/deps.ts';
 import { etagMatches, loadVisibleTask, TASKS } from './task-store.ts';
 
@@ -23,6 +24,7 @@ export async function deleteTask(req: DeleteTaskRequest, deps: Deps): Promise<vo
     if (req.ifMatch !== undefined && !etagMatches(req.ifMatch, task)) {
       throw new AppError('PRECONDITION.FAILED', 'The task changed since you read it (If-Match is stale).');
     }
+    await detachAllMedia(tx, deps, task);
     tx.delete(TASKS, task.id);
     const event = newEvent(deps, 'task.deleted', req.origin, { task });
     recordEvent(tx, event);

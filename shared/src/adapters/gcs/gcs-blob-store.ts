@@ -15,8 +15,11 @@ export interface GcsBlobStoreOptions {
   apiEndpoint?: string;
   /** Service-account key used to sign URLs locally. */
   credentials?: { client_email: string; private_key: string };
-  /** Scheme + host signed URLs are made for (the emulator's, locally). */
-  signedUrlBase?: string;
+  /**
+   * Scheme + host signed URLs are made for, when clients reach storage under another name
+   * than `apiEndpoint` (the URL's host is part of the signature).
+   */
+  signedUrlHost?: string;
   timeoutMs: number;
 }
 
@@ -194,7 +197,7 @@ export class GcsBlobStore implements BlobStore {
         expires,
         ...(options.contentType && options.method === 'PUT' ? { contentType: options.contentType } : {}),
         ...(options.responseDisposition ? { responseDisposition: options.responseDisposition } : {}),
-        ...(this.options.signedUrlBase ? { cname: this.options.signedUrlBase } : {}),
+        ...(this.options.signedUrlHost ? { host: this.options.signedUrlHost } : {}),
       }),
     );
     return {

@@ -1,0 +1,18 @@
+/** POST /v1/media/uploads: a pending media and a signed URL the client PUTs the bytes to. */
+import { http } from '@google-cloud/functions-framework';
+import { createUpload } from '@taskman/shared/media/upload-media';
+import { httpFunction } from '@taskman/shared/runtime/http-function';
+import { appMediaDeps } from '@taskman/shared/runtime/media-deps';
+import { API } from '../manifest.ts';
+
+http(
+  API.mediaCreateUpload.name,
+  httpFunction(API.mediaCreateUpload, async ({ principal, body }) => {
+    const { media, upload } = await createUpload({ actor: principal, ...body }, appMediaDeps());
+    return {
+      status: 201,
+      body: { media, upload },
+      headers: { Location: `/v1/media/${media.id}`, 'Cache-Control': 'no-store' },
+    };
+  }),
+);
