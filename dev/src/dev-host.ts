@@ -7,20 +7,37 @@
  *
  * Routes: `METHOD /v1/...` through the router (404/405 with the API's error body),
  * `POST /_events/<name>/projects/P/topics/T` to an event function (the Pub/Sub emulator's
- * push subscriptions point there; functions-framework turns the push into the
- * `messagePublished` CloudEvent), `GET /_dev/events` the recent deliveries (for tests and
+ * push subscriptions point there), `GET /_dev/events` the recent deliveries (for tests and
  * debugging). Scheduled functions get a tick on their topic every few seconds, standing in
  * for Cloud Scheduler.
+ *
+ * What an event function receives is what Eventarc would send it. For a Pub/Sub trigger,
+ * functions-framework turns the push into the `messagePublished` CloudEvent itself. For a
+ * storage trigger, the push carries a Cloud Storage notification (from the storage
+ * emulator's bucket notification configuration): the dev host converts it into the
+ * binary-mode `google.cloud.storage.object.v1.*` CloudEvent (see `eventarc.ts`) and hands
+ * that to the function, when the event type and bucket are the trigger's; otherwise it
+ * acknowledges the push (204) without calling anything, as Eventarc's trigger filter would.
+ * Either way the function's answer is the push's answer: 2xx acknowledges, anything else
+ * makes the Pub/Sub emulator redeliver, so a retryable failure is retried.
  */
 import { randomUUID } from 'node:crypto';
 import { access } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import type { PubSub } from '@google-cloud/pubsub';
 import type { FunctionSpec } from '@taskman/functions/manifest';
+import { parseMediaConfig } from '@taskman/shared/media/media-config';
 import type { Logger } from 'pino';
+import { storageCloudEvent } from './eventarc.ts';
 import { createRouter, type Route } from './router.ts';
 
 const FUNCTIONS_SRC = fileURLToPath(new URL('../../functions/src/', import.meta.url));
@@ -42,6 +59,11 @@ export interface DevHostOptions {
   /** `host:port` of the Pub/Sub emulator, for the ticks. Default `PUBSUB_EMULATOR_HOST`. */
   pubsubHost?: string;
   projectId?: string;
+  /**
+   * The real name of each bucket the manifest's storage triggers name (`media`). Default:
+   * the media configuration's bucket (`MEDIA_BUCKET`, else `<project>-media`).
+   */
+  buckets?: Record<string, string>;
 }
 
 /** One push handed to an event function, as `GET /_dev/events` lists it. */
@@ -52,6 +74,11 @@ export interface Delivery {
   status: number;
   durationMs: number;
   at: string;
+  /** Storage triggers: the CloudEvent's type and subject, when one was made. */
+  type?: string;
+  subject?: string;
+  /** Storage triggers: why the push was acknowledged without calling the function. */
+  skipped?: string;
 }
 
 export interface DevHost {
@@ -64,9 +91,20 @@ export interface DevHost {
 }
 
 type Dispatch = (req: IncomingMessage, res: ServerResponse) => void;
+type StorageTrigger = Extract<FunctionSpec['trigger'], { kind: 'storage' }>;
+
+/** What a storage delivery learns on its way, for its record. */
+interface StorageDelivery {
+  messageId?: string | null;
+  type?: string;
+  subject?: string;
+  skipped?: string;
+}
 
 const CORRELATION_ID = /^[\w.:-]{1,128}$/;
 const MAX_DELIVERIES = 200;
+/** Largest Pub/Sub push body read for a storage trigger (a message is at most 10 MB). */
+const MAX_PUSH_BYTES = 16 * 1024 * 1024;
 
 /** Imports `functions/src/<entry>.ts`; false when that file does not exist. */
 async function importEntry(spec: FunctionSpec): Promise<boolean> {
@@ -124,6 +162,60 @@ function pushMessageId(req: IncomingMessage): string | null {
   }
 }
 
+/** The message id of a parsed push body, if it has one. */
+function messageIdOf(push: unknown): string | null {
+  const message = (push as { message?: { messageId?: unknown; message_id?: unknown } } | null)?.message;
+  const id = message?.messageId ?? message?.message_id;
+  return typeof id === 'string' ? id : null;
+}
+
+/** The whole body of a request, refusing more than `limit` bytes. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new Error(`The body is larger than ${limit} bytes.`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+}
+
+/**
+ * A request for functions-framework made here rather than received: same connection as
+ * `from` (express reads the peer address from it), our method, URL, headers and body.
+ */
+function syntheticRequest(
+  from: IncomingMessage,
+  url: string,
+  headers: Record<string, string>,
+  body: Buffer,
+): IncomingMessage {
+  const req = new IncomingMessage(from.socket as Socket);
+  req.method = 'POST';
+  req.url = url;
+  req.httpVersion = '1.1';
+  req.httpVersionMajor = 1;
+  req.httpVersionMinor = 1;
+  const all: IncomingHttpHeaders = {
+    ...(from.headers.host ? { host: from.headers.host } : {}),
+    ...headers,
+    'content-length': String(body.length),
+  };
+  req.headers = all;
+  req.rawHeaders = Object.entries(all).flatMap(([k, v]) => [k, String(v)]);
+  req.push(body);
+  req.push(null);
+  return req;
+}
+
 /** Loads every function and serves them on one port. */
 export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
   const log = options.logger;
@@ -163,6 +255,12 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
   }
   const route = createRouter(routes);
   const deliveries: Delivery[] = [];
+  // Read now, so a bad media configuration stops the start rather than the first upload.
+  const buckets: Record<string, string | undefined> =
+    options.buckets ??
+    (options.manifest.some((s) => s.trigger.kind === 'storage')
+      ? { media: parseMediaConfig(process.env).bucket }
+      : {});
 
   function dispatchTo(name: string, req: IncomingMessage, res: ServerResponse): void {
     const dispatch = dispatchers.get(name);
@@ -198,27 +296,104 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     }
     const started = performance.now();
     const topic = rest.join('/').match(/^projects\/[^/]+\/topics\/([^/]+)$/)?.[1] ?? null;
+    const storage: StorageDelivery | undefined = spec.trigger.kind === 'storage' ? {} : undefined;
     res.once('finish', () => {
       const delivery: Delivery = {
         function: name,
         topic,
-        messageId: pushMessageId(req),
+        messageId: storage ? (storage.messageId ?? null) : pushMessageId(req),
         status: res.statusCode,
         durationMs: Math.round(performance.now() - started),
         at: new Date().toISOString(),
+        ...(storage?.type ? { type: storage.type } : {}),
+        ...(storage?.subject ? { subject: storage.subject } : {}),
+        ...(storage?.skipped ? { skipped: storage.skipped } : {}),
       };
       deliveries.push(delivery);
       if (deliveries.length > MAX_DELIVERIES) deliveries.shift();
       const ok = delivery.status < 300;
+      const what = delivery.subject ? ` ${delivery.type?.split('.').pop()} ${delivery.subject}` : '';
+      const outcome = delivery.skipped
+        ? ` (skipped: ${delivery.skipped})`
+        : ok
+          ? ''
+          : ' (Pub/Sub will redeliver)';
       // Ticks arrive every few seconds: successful deliveries stay out of the way.
       log[ok ? 'debug' : 'warn'](
         { event: 'devhost.event_delivered', ...delivery },
-        `${name} ← ${topic ?? '?'} ${delivery.messageId ?? ''}: ${delivery.status}${ok ? '' : ' (Pub/Sub will redeliver)'}`,
+        `${name} ← ${topic ?? '?'} ${delivery.messageId ?? ''}${what}: ${delivery.status}${outcome}`,
       );
     });
+    if (storage && spec.trigger.kind === 'storage') {
+      deliverStorageEvent(name, spec.trigger, req, res, storage).catch((error: unknown) => {
+        log.error(
+          { event: 'devhost.dispatch_failed', err: error },
+          `Could not deliver a storage event to ${name}`,
+        );
+        if (!res.headersSent) sendError(req, res, 500, 'INTERNAL', 'Something went wrong on our side.');
+        else res.destroy();
+      });
+      return;
+    }
     // functions-framework reads the topic from the path, as it arrives through Eventarc.
     req.url = `/${rest.join('/')}${search}`;
     dispatchTo(name, req, res);
+  }
+
+  /**
+   * Eventarc's part for a storage trigger: the push's GCS notification becomes the storage
+   * CloudEvent, handed to the function when its event type and bucket are the trigger's.
+   */
+  async function deliverStorageEvent(
+    name: string,
+    trigger: StorageTrigger,
+    req: IncomingMessage,
+    res: ServerResponse,
+    info: StorageDelivery,
+  ): Promise<void> {
+    let push: unknown;
+    try {
+      push = JSON.parse((await readBody(req, MAX_PUSH_BYTES)).toString('utf8'));
+    } catch (error) {
+      const why = error instanceof SyntaxError ? 'the body is not JSON' : (error as Error).message;
+      sendError(req, res, 400, 'REQUEST.VALIDATION', `Not a Pub/Sub push body: ${why}`);
+      return;
+    }
+    const skip = (reason: string) => {
+      info.skipped = reason;
+      res.writeHead(204).end();
+    };
+    const converted = storageCloudEvent(push);
+    if (!converted.ok) {
+      if (converted.malformed) {
+        sendError(req, res, 400, 'REQUEST.VALIDATION', `Not a Pub/Sub push body: ${converted.reason}`);
+        return;
+      }
+      info.messageId = messageIdOf(push);
+      // Acknowledged: redelivering a message Eventarc would never deliver helps nobody.
+      skip(converted.reason);
+      return;
+    }
+    const { event } = converted;
+    info.messageId = event.id;
+    info.type = event.headers['ce-type'];
+    info.subject = event.headers['ce-subject'];
+    const bucket = buckets[trigger.bucket];
+    if (event.bucket !== bucket) {
+      skip(`bucket ${event.bucket} is not the trigger's (${bucket ?? trigger.bucket})`);
+      return;
+    }
+    if (event.kind !== trigger.event) {
+      skip(`${event.kind} events do not trigger ${name}`);
+      return;
+    }
+    if (event.overwrittenByGeneration) {
+      log.debug(
+        { event: 'devhost.storage_overwrite', object: event.object, by: event.overwrittenByGeneration },
+        `${name}: the delete of ${event.object} is an overwrite; delivered as deleted, as Eventarc does`,
+      );
+    }
+    dispatchTo(name, syntheticRequest(req, '/', event.headers, event.body), res);
   }
 
   function handle(req: IncomingMessage, res: ServerResponse): void {

@@ -1,11 +1,12 @@
 /**
  * The dev host as a process of its own, against emulators that already run: the test
  * harness starts it as a child (`node --import tsx dev/src/serve.ts`) with the stack's
- * environment. It creates the topology, seeds the admin, serves, and tells its parent
+ * environment. It creates the topology, prepares the buckets, seeds the admin, serves, and tells its parent
  * `{ ready: url }` over IPC. It stops on SIGTERM/SIGINT, and when its parent goes away.
  */
 import { logger } from '@taskman/shared/logging/logger';
-import { PROJECT_ID, portsFromEnv, scheduleTickMsFromEnv, serveStack } from './stack.ts';
+import { mediaBucketFromEnv, PROJECT_ID, portsFromEnv, scheduleTickMsFromEnv, serveStack } from './stack.ts';
+import { storageUrlFrom } from './storage.ts';
 
 /** What serve.ts sends its parent once it serves. */
 export interface ServeReady {
@@ -14,9 +15,11 @@ export interface ServeReady {
 
 const env = process.env;
 const pubsubHost = env.PUBSUB_EMULATOR_HOST;
-if (!pubsubHost || !env.FIRESTORE_EMULATOR_HOST || !env.FIREBASE_AUTH_EMULATOR_HOST) {
+const storageHost = env.STORAGE_EMULATOR_HOST;
+const projectId = env.GOOGLE_CLOUD_PROJECT ?? PROJECT_ID;
+if (!pubsubHost || !storageHost || !env.FIRESTORE_EMULATOR_HOST || !env.FIREBASE_AUTH_EMULATOR_HOST) {
   process.stderr.write(
-    'serve.ts needs FIRESTORE_EMULATOR_HOST, PUBSUB_EMULATOR_HOST and FIREBASE_AUTH_EMULATOR_HOST.\n',
+    'serve.ts needs FIRESTORE_EMULATOR_HOST, PUBSUB_EMULATOR_HOST, FIREBASE_AUTH_EMULATOR_HOST and STORAGE_EMULATOR_HOST.\n',
   );
   process.exit(2);
 }
@@ -25,8 +28,10 @@ const log = logger();
 try {
   const { host } = await serveStack({
     apiPort: portsFromEnv(env).api,
-    projectId: env.GOOGLE_CLOUD_PROJECT ?? PROJECT_ID,
+    projectId,
     pubsubHost,
+    storageUrl: storageUrlFrom(storageHost),
+    mediaBucket: mediaBucketFromEnv(env, projectId),
     logger: log,
     scheduleTickMs: scheduleTickMsFromEnv(env),
   });

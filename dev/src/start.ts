@@ -1,9 +1,10 @@
 /**
- * `npm start`: the whole local stack in one terminal. Starts (or reuses) the emulators,
+ * `npm start`: the whole local stack in one terminal. Starts (or reuses) the emulators —
+ * the storage emulator inside this process, persisting under `.dev-stack/storage` —
  * points this process's environment at them, then runs the dev host in this same process
- * (topology and admin seed included) and says where everything is. Function logs are
- * pino JSON; on a terminal they go through pino-pretty. Ctrl-C or SIGTERM stops what this
- * process started and exits 0.
+ * (topology, buckets and admin seed included) and says where everything is. Function logs
+ * are pino JSON; on a terminal they go through pino-pretty. Ctrl-C or SIGTERM stops what
+ * this process started and exits 0.
  */
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,19 +26,26 @@ import {
 import { LOCAL_ADMIN } from './seed.ts';
 import {
   functionEnv,
+  mediaBucketFromEnv,
   PROJECT_ID,
   portsFromEnv,
   StackConfigError,
   scheduleTickMsFromEnv,
   serveStack,
 } from './stack.ts';
+import { devSignerFile, STORAGE_HOST_VARIABLE, type StorageServer, startStorage } from './storage.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const LOG_DIR = resolve(REPO_ROOT, '.dev-stack', 'start');
+/** Buckets and objects of `npm start`, kept across restarts. */
+const STORAGE_DIR = resolve(REPO_ROOT, '.dev-stack', 'storage');
+/** The key the functions sign URLs with; kept too, so URLs signed before a restart stay valid. */
+const SIGNER_FILE = resolve(REPO_ROOT, '.dev-stack', 'storage-signer.json');
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const started = Date.now();
 const emulators: Emulator[] = [];
+let storage: StorageServer | undefined;
 let devHost: DevHost | undefined;
 let stopping = false;
 
@@ -78,6 +86,7 @@ function prettyLogs(): void {
 
 async function stopAll(): Promise<void> {
   await devHost?.close().catch(() => {});
+  await storage?.stop().catch(() => {});
   await Promise.all(emulators.map((e) => e.stop()));
 }
 
@@ -105,10 +114,29 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal
 async function main(): Promise<void> {
   const ports = portsFromEnv(process.env);
   const reuse = reuseFromEnv(process.env);
-  const toStart = EMULATOR_NAMES.filter((n) => !reuse[n]);
-  out(
-    `Starting the Taskman local stack (${toStart.map((n) => LABEL[n]).join(', ') || 'no'} emulators to start)…`,
-  );
+  const reuseStorage = process.env[STORAGE_HOST_VARIABLE]?.trim() || undefined;
+  const mediaBucket = mediaBucketFromEnv(process.env, PROJECT_ID);
+  const toStart = [
+    ...EMULATOR_NAMES.filter((n) => !reuse[n]).map((n) => LABEL[n]),
+    ...(reuseStorage ? [] : ['Storage']),
+  ];
+  out(`Starting the Taskman local stack (${toStart.join(', ') || 'no'} emulators to start)…`);
+
+  // First: it starts in milliseconds, and a port conflict is reported before java spins up.
+  // Its notifications go to the Pub/Sub emulator's address, which need not answer yet.
+  const pubsubHost = reuse.pubsub ?? `127.0.0.1:${ports.pubsub}`;
+  const signer = await devSignerFile(SIGNER_FILE, PROJECT_ID, { reuseExisting: true });
+  storage = await startStorage({
+    projectId: PROJECT_ID,
+    port: ports.storage,
+    pubsubHost,
+    trustedSigners: [signer.trustedSigner],
+    dataDir: STORAGE_DIR,
+    logFile: resolve(LOG_DIR, 'storage.log'),
+    ...(reuseStorage ? { reuse: reuseStorage } : {}),
+  });
+  // A reused emulator trusts the key it was started with (`--signer FILE`): name it.
+  const signingKeyFile = (reuseStorage && process.env.STORAGE_SIGNING_KEY_FILE) || signer.keyFile;
 
   const running = await startEmulators({
     projectId: PROJECT_ID,
@@ -122,13 +150,24 @@ async function main(): Promise<void> {
     EmulatorName,
     string
   >;
-  Object.assign(process.env, functionEnv({ projectId: PROJECT_ID, hosts, apiPort: ports.api }));
+  Object.assign(
+    process.env,
+    functionEnv({
+      projectId: PROJECT_ID,
+      hosts,
+      apiPort: ports.api,
+      storage: { url: storage.url, signingKeyFile },
+      mediaBucket,
+    }),
+  );
   if (process.stdout.isTTY) prettyLogs();
 
   const { host, topology } = await serveStack({
     apiPort: ports.api,
     projectId: PROJECT_ID,
     pubsubHost: hosts.pubsub,
+    storageUrl: storage.url,
+    mediaBucket,
     logger: logger(),
     scheduleTickMs: scheduleTickMsFromEnv(process.env),
   });
@@ -137,15 +176,22 @@ async function main(): Promise<void> {
 
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const api = `http://localhost:${host.port}/v1`;
+  const where = (file: string | undefined) => relative(process.cwd(), file ?? '');
   out('');
   out(`Taskman local stack is up (${seconds} s).`);
   out(`  API          ${api}`);
   out(`  Health       ${api}/health`);
   for (const name of EMULATOR_NAMES) {
     const e = running[name];
-    const how = e.startedHere ? `log ${relative(process.cwd(), e.logFile ?? '')}` : 'reused';
+    const how = e.startedHere ? `log ${where(e.logFile)}` : 'reused';
     out(`  ${LABEL[name].padEnd(12)} ${e.host}  (${HOST_VARIABLE[name]}; ${how})`);
   }
+  const storageHow = storage.startedHere
+    ? `data ${where(STORAGE_DIR)}, log ${where(storage.logFile)}`
+    : 'reused';
+  out(`  ${'Storage'.padEnd(12)} ${storage.url}  (${STORAGE_HOST_VARIABLE}; ${storageHow})`);
+  out(`  Media bucket ${mediaBucket}  (${storage.url}/storage/v1/b/${mediaBucket}/o lists it)`);
+  out(`  URL signer   ${where(signingKeyFile)}`);
   out(`  Topics       ${topology.topics.join(', ')}`);
   if (host.missing.length > 0) out(`  Not written  ${host.missing.join(', ')} (answer 501)`);
   out(`  Admin        ${LOCAL_ADMIN.email} / ${LOCAL_ADMIN.password}`);

@@ -1,10 +1,15 @@
 /**
  * vitest globalSetup of the integration project: a whole stack of its own for the run, on
- * free ports so it can run next to `npm start`. Emulators start here; the dev host runs as a
- * child (`serve.ts`), which also creates the topology and seeds the admin. Tests get the
- * addresses through `inject(...)`. Teardown stops everything, whether tests passed or not;
- * if this process dies without tearing down, the reaper (see process-group.ts) and the
- * child's IPC disconnect do it. Logs go to `.dev-stack/test/<run>/` (the last few runs kept).
+ * free ports so it can run next to `npm start`. Emulators start here — the storage emulator
+ * inside this process, in memory, so it ends with this process however it ends — and the
+ * dev host runs as a child (`serve.ts`), which also creates the topology, prepares the
+ * buckets and seeds the admin. Tests get the addresses through `inject(...)`. Teardown stops
+ * everything, whether tests passed or not; if this process dies without tearing down, the
+ * reaper (see process-group.ts) and the child's IPC disconnect do it. Logs (and the run's
+ * URL-signing key) go to `.dev-stack/test/<run>/` (the last few runs kept).
+ *
+ * Every anonymous call reaches the one dev host from the same address, so the rate limit
+ * is raised (`RATE_LIMIT_PER_MINUTE`) for suites that register and sign in a lot.
  *
  * `INTEGRATION_REUSE=1` runs the tests against the stack `npm start` already runs (default
  * ports, or the `*_PORT` / `*_EMULATOR_HOST` variables) and starts nothing.
@@ -26,7 +31,8 @@ import {
 } from './emulators.ts';
 import { guardGroup, stopGroup } from './process-group.ts';
 import type { ServeReady } from './serve.ts';
-import { functionEnv, PROJECT_ID, portsFromEnv } from './stack.ts';
+import { functionEnv, mediaBucketFromEnv, PROJECT_ID, portsFromEnv } from './stack.ts';
+import { devSignerFile, type StorageServer, startStorage, storageUrlFrom } from './storage.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -35,6 +41,10 @@ declare module 'vitest' {
     firestoreHost: string;
     pubsubHost: string;
     authHost: string;
+    /** Base URL of the storage emulator (`STORAGE_EMULATOR_HOST`), e.g. `http://127.0.0.1:9199`. */
+    storageHost: string;
+    /** The media bucket the functions use (`MEDIA_BUCKET`). */
+    mediaBucket: string;
     projectId: string;
   }
 }
@@ -46,6 +56,8 @@ const LOGS_ROOT = resolve(REPO_ROOT, '.dev-stack', 'test');
 const KEEP_RUNS = 5;
 const DEV_HOST_READY_MS = 120_000;
 const HEALTH_MS = 60_000;
+/** Per anonymous caller per minute: every test request comes from one address. */
+const TEST_RATE_LIMIT = '100000';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -85,11 +97,18 @@ async function waitForHealth(apiUrl: string, timeoutMs: number): Promise<void> {
   throw new Error(`GET ${apiUrl}/health did not answer 200 within ${timeoutMs / 1000} s (last: ${last})`);
 }
 
-function provideAll(project: TestProject, apiUrl: string, hosts: Record<EmulatorName, string>): void {
+function provideAll(
+  project: TestProject,
+  apiUrl: string,
+  hosts: Record<EmulatorName, string>,
+  storage: { url: string; mediaBucket: string },
+): void {
   project.provide('apiUrl', apiUrl);
   project.provide('firestoreHost', hosts.firestore);
   project.provide('pubsubHost', hosts.pubsub);
   project.provide('authHost', hosts.auth);
+  project.provide('storageHost', storage.url);
+  project.provide('mediaBucket', storage.mediaBucket);
   project.provide('projectId', PROJECT_ID);
 }
 
@@ -105,7 +124,10 @@ async function reuseRunningStack(project: TestProject): Promise<() => Promise<vo
       `INTEGRATION_REUSE=1, but no running stack answers (start one with \`npm start\`): ${error}`,
     );
   });
-  provideAll(project, apiUrl, hosts);
+  provideAll(project, apiUrl, hosts, {
+    url: storageUrlFrom(process.env.STORAGE_EMULATOR_HOST ?? `127.0.0.1:${ports.storage}`),
+    mediaBucket: mediaBucketFromEnv(process.env, PROJECT_ID),
+  });
   return async () => {};
 }
 
@@ -161,8 +183,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   const startedAt = Date.now();
   const logDir = runLogDir();
-  const [api, firestore, pubsub, auth] = (await freePorts(4)) as [number, number, number, number];
+  const [api, firestore, pubsub, auth, storagePort] = (await freePorts(5)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const mediaBucket = mediaBucketFromEnv(process.env, PROJECT_ID);
   const emulators: Emulator[] = [];
+  let storage: StorageServer | undefined;
   let child: ChildProcess | undefined;
   let release: (() => void) | undefined;
 
@@ -172,10 +202,22 @@ export default async function setup(project: TestProject): Promise<() => Promise
       await stopGroup(pid);
       release?.();
     }
+    await storage?.stop();
     await stopEmulators(Object.fromEntries(emulators.map((e) => [e.name, e])));
   };
 
   try {
+    // Never someone else's storage either; a fresh signing key per run, trusted by this one only.
+    const signer = await devSignerFile(join(logDir, 'storage-signer.json'), PROJECT_ID, {
+      reuseExisting: false,
+    });
+    storage = await startStorage({
+      projectId: PROJECT_ID,
+      port: storagePort,
+      pubsubHost: `127.0.0.1:${pubsub}`,
+      trustedSigners: [signer.trustedSigner],
+      logFile: join(logDir, 'storage.log'),
+    });
     const running = await startEmulators({
       projectId: PROJECT_ID,
       ports: { firestore, pubsub, auth },
@@ -195,7 +237,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
     try {
       child = spawn(process.execPath, ['--import', 'tsx', SERVE], {
         cwd: REPO_ROOT,
-        env: childEnv(functionEnv({ projectId: PROJECT_ID, hosts, apiPort: api })),
+        env: childEnv({
+          ...functionEnv({
+            projectId: PROJECT_ID,
+            hosts,
+            apiPort: api,
+            storage: { url: storage.url, signingKeyFile: signer.keyFile },
+            mediaBucket,
+          }),
+          RATE_LIMIT_PER_MINUTE: TEST_RATE_LIMIT,
+        }),
         // Its own group, like the emulators, so teardown and the reaper can stop all of it.
         detached: true,
         stdio: ['ignore', fd, fd, 'ipc'],
@@ -209,7 +260,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const url = await waitForReady(child, logFile);
     const apiUrl = `${url}/v1`;
     await waitForHealth(apiUrl, HEALTH_MS);
-    provideAll(project, apiUrl, hosts);
+    provideAll(project, apiUrl, hosts, { url: storage.url, mediaBucket });
     const seconds = (from: number, to = Date.now()) => `${((to - from) / 1000).toFixed(1)} s`;
     process.stderr.write(
       `[test-stack] up in ${seconds(startedAt)} (emulators ${seconds(startedAt, emulatorsUpAt)}, dev host ${seconds(emulatorsUpAt)}): ${apiUrl}, logs in ${relative(REPO_ROOT, logDir)}\n`,

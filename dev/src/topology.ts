@@ -3,10 +3,17 @@
  * event topic, every topic a function listens to, and one push subscription per event
  * function pointed at the dev host — the wiring Eventarc does in the cloud. Running it again
  * (a restart against a reused emulator, a new API port) brings endpoints up to date.
+ *
+ * Storage triggers: each bucket a function watches gets a topic (`gcs-<bucket key>-bucket`)
+ * that the bucket's notification configuration publishes to (see `storage.ts`), and each
+ * such function its own push subscription on it, as each Eventarc trigger has its own: a
+ * function that fails is retried alone. The dev host turns those pushes into the storage
+ * CloudEvents (see `eventarc.ts`).
  */
 import type { PubSub } from '@google-cloud/pubsub';
 import type { FunctionSpec } from '@taskman/functions/manifest';
 import { TOPICS } from '@taskman/shared/domain/event.schema';
+import { GCS_EVENT_TYPE, type GcsEventType } from './eventarc.ts';
 
 export interface PushSubscription {
   name: string;
@@ -16,9 +23,24 @@ export interface PushSubscription {
   ackDeadlineSeconds: number;
 }
 
+/** A bucket's notification configuration, as the storage triggers of the manifest need it. */
+export interface StorageNotification {
+  /** The manifest's name for the bucket (`media`); the stack maps it to the real bucket. */
+  bucket: string;
+  topic: string;
+  /** Sorted; only the types some function listens to. */
+  eventTypes: GcsEventType[];
+}
+
 export interface Topology {
   topics: string[];
   subscriptions: PushSubscription[];
+  notifications: StorageNotification[];
+}
+
+/** The topic a bucket's object notifications go to. */
+export function storageTopic(bucketKey: string): string {
+  return `gcs-${bucketKey}-bucket`;
 }
 
 /** The dev host path that delivers a push for `topic` to the event function `name`. */
@@ -36,19 +58,30 @@ export function planTopology(
 ): Topology {
   const topics = new Set<string>(TOPICS);
   const subscriptions: PushSubscription[] = [];
+  const eventTypes = new Map<string, Set<GcsEventType>>();
   for (const spec of manifest) {
-    if (spec.trigger.kind !== 'pubsub') continue;
-    topics.add(spec.trigger.topic);
+    let topic: string;
+    if (spec.trigger.kind === 'pubsub') topic = spec.trigger.topic;
+    else if (spec.trigger.kind === 'storage') {
+      topic = storageTopic(spec.trigger.bucket);
+      const types = eventTypes.get(spec.trigger.bucket) ?? new Set();
+      types.add(GCS_EVENT_TYPE[spec.trigger.event]);
+      eventTypes.set(spec.trigger.bucket, types);
+    } else continue;
+    topics.add(topic);
     subscriptions.push({
       name: `${spec.name}-push`,
-      topic: spec.trigger.topic,
+      topic,
       function: spec.name,
-      endpoint: new URL(eventPath(spec.name, projectId, spec.trigger.topic), devHostUrl).href,
+      endpoint: new URL(eventPath(spec.name, projectId, topic), devHostUrl).href,
       // An unacknowledged push is redelivered after this; let the function finish first.
       ackDeadlineSeconds: Math.min(600, Math.max(10, spec.timeoutSeconds)),
     });
   }
-  return { topics: [...topics].sort(), subscriptions };
+  const notifications = [...eventTypes]
+    .map(([bucket, types]) => ({ bucket, topic: storageTopic(bucket), eventTypes: [...types].sort() }))
+    .sort((a, b) => a.bucket.localeCompare(b.bucket));
+  return { topics: [...topics].sort(), subscriptions, notifications };
 }
 
 function grpcCode(error: unknown): number | undefined {
@@ -100,7 +133,10 @@ export interface TopologyOptions {
   devHostUrl: string;
 }
 
-/** Creates (or updates) every topic and push subscription of the manifest. */
+/**
+ * Creates (or updates) every topic and push subscription of the manifest. The buckets'
+ * notification configurations it plans are created by `prepareBuckets` (storage.ts).
+ */
 export async function createTopology(options: TopologyOptions): Promise<Topology> {
   const plan = planTopology(options.manifest, options.projectId, options.devHostUrl);
   const { PubSub } = await import('@google-cloud/pubsub');

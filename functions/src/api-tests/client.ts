@@ -6,6 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import type { EventEnvelope } from '@taskman/shared/domain/event.schema';
+import type { ObjectResource } from '../testing/storage-events.ts';
 
 export interface CallOptions {
   /** Sent as JSON, with `Content-Type: application/json` unless `headers` say otherwise. */
@@ -45,6 +47,45 @@ export interface ApiClient {
   member(name: string): Promise<Account>;
   /** Signs in the seeded admin (`admin@example.com`). */
   admin(): Promise<Account>;
+}
+
+/** What storage answered to a request on a signed URL: status, headers and the bytes. */
+export interface StorageReply {
+  status: number;
+  headers: Headers;
+  bytes: Buffer;
+}
+
+/**
+ * Cloud Storage beside the API, as the media suite needs it: what a client does with the
+ * signed URLs the API hands out, an upload made without the API, and what a test inspects
+ * (objects, a finalize event delivered again, the media events published).
+ */
+export interface MediaStorage {
+  /** The media bucket's name. */
+  bucket(): Promise<string>;
+  /** Sends a request to a signed URL (a PUT of the bytes, a GET of a redirect's Location). */
+  fetchSigned(
+    url: string,
+    init: { method: 'GET' | 'PUT'; headers?: Record<string, string>; body?: Buffer },
+  ): Promise<StorageReply>;
+  /** Writes an object straight into the media bucket, as a client with storage access would. */
+  writeObject(name: string, bytes: Buffer, contentType: string): Promise<void>;
+  /** The object's resource (what its finalize event carries); null when it does not exist. */
+  object(name: string): Promise<ObjectResource | null>;
+  /** Names of the objects under `prefix` in the media bucket. */
+  list(prefix: string): Promise<string[]>;
+  /** Delivers a finalize CloudEvent with this id for `object` to processUpload; the HTTP status. */
+  deliverFinalized(object: ObjectResource, id: string): Promise<number>;
+  /** Every distinct media event published so far whose data names `mediaId`. */
+  mediaEvents(mediaId: string): Promise<EventEnvelope[]>;
+  /** How long to wait for stragglers before counting events (0 where publishing is synchronous). */
+  quietMs: number;
+}
+
+/** The API plus storage: what the media suite takes. */
+export interface MediaApiClient extends ApiClient {
+  storage: MediaStorage;
 }
 
 export const ADMIN_EMAIL = 'admin@example.com';

@@ -1,11 +1,15 @@
 /**
  * Assertions and helpers the API suites share: the exact error body of API.md, success
  * replies validated with the domain's zod schemas (strictly, so no internal field leaks),
- * the headers every response carries, and small builders for tasks and concurrency.
+ * the headers every response carries, and small builders for tasks, media (the real image
+ * fixtures, multipart bodies, polling until processed) and concurrency.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { CommentSchema } from '@taskman/shared/domain/comment.schema';
 import { pageSchema } from '@taskman/shared/domain/common.schema';
+import { type Media, MediaSchema } from '@taskman/shared/domain/media.schema';
 import { type Task, TaskSchema } from '@taskman/shared/domain/task.schema';
 import { AuthResultSchema, SessionSchema, UserSchema } from '@taskman/shared/domain/user.schema';
 import type { ErrorCode } from '@taskman/shared/errors/app-error';
@@ -22,6 +26,8 @@ export const StrictSession = SessionSchema.strict();
 export const TaskPage = pageSchema(StrictTask).strict();
 export const UserPage = pageSchema(StrictUser).strict();
 export const CommentPage = pageSchema(StrictComment).strict();
+export const StrictMedia = MediaSchema.strict();
+export const MediaPage = pageSchema(StrictMedia).strict();
 
 /** `{"error": {"code", "message", "details"?, "requestId"}}` and nothing else. */
 export const StrictErrorBody = z.strictObject({
@@ -184,4 +190,80 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+/** The real test images (`shared/fixtures/images` beside the repository). */
+export const FIXTURES_DIR = fileURLToPath(new URL('../../../../shared/fixtures/images/', import.meta.url));
+
+const fixtureCache = new Map<string, Buffer>();
+
+/** The bytes of one fixture image. */
+export function fixture(name: string): Buffer {
+  let bytes = fixtureCache.get(name);
+  if (!bytes) {
+    bytes = readFileSync(`${FIXTURES_DIR}${name}`);
+    fixtureCache.set(name, bytes);
+  }
+  return bytes;
+}
+
+/** A `multipart/form-data` body with one file part: the headers and the raw bytes to send. */
+export function multipartBody(
+  file: { filename: string; contentType: string; bytes: Buffer },
+  field = 'file',
+): { headers: Record<string, string>; raw: Buffer } {
+  const boundary = `----taskman-${randomUUID()}`;
+  const head =
+    `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${file.filename}"\r\n` +
+    `Content-Type: ${file.contentType}\r\n\r\n`;
+  return {
+    headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+    raw: Buffer.concat([Buffer.from(head), file.bytes, Buffer.from(`\r\n--${boundary}--\r\n`)]),
+  };
+}
+
+/** Uploads bytes with `POST /v1/media` (one part `file`) and returns the media (asserting the 201). */
+export async function uploadMultipart(
+  api: ApiClient,
+  who: Pick<Account, 'token'>,
+  filename: string,
+  bytes: Buffer = fixture(filename),
+  contentType = 'application/octet-stream',
+): Promise<Media> {
+  const { headers, raw } = multipartBody({ filename, contentType, bytes });
+  return expectOk(await api.call('POST', '/v1/media', { token: who.token, headers, raw }), 201, StrictMedia);
+}
+
+/** How long processing may take before a poll gives up. */
+export const PROCESSING_DEADLINE_MS = 45_000;
+
+/** Polls `GET /v1/media/{id}` until it is `ready` or `failed` (asserting each 200). */
+export async function waitForMedia(
+  api: ApiClient,
+  who: Pick<Account, 'token'>,
+  id: string,
+  deadlineMs = PROCESSING_DEADLINE_MS,
+): Promise<Media> {
+  const deadline = Date.now() + deadlineMs;
+  let pause = 20;
+  for (;;) {
+    const media = expectOk(await api.call('GET', `/v1/media/${id}`, { token: who.token }), 200, StrictMedia);
+    if (media.status === 'ready' || media.status === 'failed') return media;
+    if (Date.now() > deadline) {
+      throw new Error(`media ${id} still ${media.status} after ${deadlineMs} ms: ${JSON.stringify(media)}`);
+    }
+    await sleep(pause);
+    pause = Math.min(pause * 2, 250);
+  }
+}
+
+/** Uploads a fixture with `POST /v1/media` and waits until it is processed. */
+export async function readyMedia(
+  api: ApiClient,
+  who: Pick<Account, 'token'>,
+  filename = 'Landscape_1.jpg',
+): Promise<Media> {
+  const media = await waitForMedia(api, who, (await uploadMultipart(api, who, filename)).id);
+  expect(media.status, JSON.stringify(media)).toBe('ready');
+  return media;
 }

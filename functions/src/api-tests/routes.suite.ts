@@ -1,8 +1,9 @@
 /**
  * Every route of the manifest, once each: a valid request answers the contract's success
- * status with a body its response schema accepts, `X-Request-Id` and the echoed
- * `X-Correlation-Id`; every route that needs a token answers 401 without one; the OpenAPI
- * document describes every route; health reports its dependencies.
+ * status with a body its response schema accepts (a redirect: no body and a `Location`),
+ * `X-Request-Id` and the echoed `X-Correlation-Id`; every route that needs a token answers
+ * 401 without one; the OpenAPI document describes every route; health reports its
+ * dependencies.
  */
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
@@ -15,7 +16,12 @@ import {
   expectError,
   expectOk,
   expectRequestId,
+  fixture,
+  multipartBody,
+  readyMedia,
+  StrictMedia,
   show,
+  uploadMultipart,
 } from './expectations.ts';
 
 type RouteName = keyof typeof API;
@@ -23,6 +29,25 @@ type RouteName = keyof typeof API;
 interface Example {
   path: string;
   options?: CallOptions;
+  /** Which success status this request gets, where the contract has several. */
+  status?: number;
+}
+
+/** An owner with a task and a media item (processed when `ready`), attached when `attached`. */
+async function mediaWorld(api: ApiClient, options: { ready?: boolean; attached?: boolean } = {}) {
+  const owner = await api.member('owner');
+  const media = options.ready
+    ? await readyMedia(api, owner)
+    : await uploadMultipart(api, owner, 'Landscape_1.jpg');
+  const task = await createTask(api, owner);
+  if (options.attached) {
+    const r = await api.call('POST', `/v1/tasks/${task.id}/media`, {
+      token: owner.token,
+      body: { mediaId: media.id },
+    });
+    expectOk(r, 201, StrictMedia);
+  }
+  return { owner, media, task };
 }
 
 /** A valid request of each route, with whatever it needs created first. */
@@ -96,13 +121,81 @@ const EXAMPLES: { [K in RouteName]: (api: ApiClient) => Promise<Example> } = {
     const t = await createTask(api, m);
     return { path: `/v1/tasks/${t.id}/comments`, options: { token: m.token } };
   },
+  mediaCreateUpload: async (api) => ({
+    path: '/v1/media/uploads',
+    options: {
+      token: (await api.member('owner')).token,
+      body: { filename: 'photo.jpg', contentType: 'image/jpeg', size: 139_435 },
+    },
+  }),
+  mediaUpload: async (api) => ({
+    path: '/v1/media',
+    options: {
+      token: (await api.member('owner')).token,
+      ...multipartBody({
+        filename: 'Landscape_1.jpg',
+        contentType: 'image/jpeg',
+        bytes: fixture('Landscape_1.jpg'),
+      }),
+    },
+  }),
+  mediaList: async (api) => {
+    const { owner } = await mediaWorld(api);
+    return { path: '/v1/media?limit=10', options: { token: owner.token } };
+  },
+  mediaGet: async (api) => {
+    const { owner, media } = await mediaWorld(api);
+    return { path: `/v1/media/${media.id}`, options: { token: owner.token } };
+  },
+  mediaDownload: async (api) => {
+    const { owner, media } = await mediaWorld(api);
+    return { path: `/v1/media/${media.id}/download`, options: { token: owner.token } };
+  },
+  mediaThumbnail: async (api) => {
+    const { owner, media } = await mediaWorld(api, { ready: true });
+    return { path: `/v1/media/${media.id}/thumbnail?size=small`, options: { token: owner.token } };
+  },
+  mediaOptimize: async (api) => {
+    const { owner, media } = await mediaWorld(api, { ready: true });
+    return {
+      path: `/v1/media/${media.id}/optimize`,
+      options: { token: owner.token, body: { format: 'webp' } },
+    };
+  },
+  mediaDelete: async (api) => {
+    const { owner, media } = await mediaWorld(api);
+    return { path: `/v1/media/${media.id}`, options: { token: owner.token } };
+  },
+  taskMediaAttach: async (api) => {
+    const { owner, media, task } = await mediaWorld(api);
+    return {
+      path: `/v1/tasks/${task.id}/media`,
+      options: { token: owner.token, body: { mediaId: media.id } },
+      status: 201,
+    };
+  },
+  taskMediaDetach: async (api) => {
+    const { owner, media, task } = await mediaWorld(api, { attached: true });
+    return { path: `/v1/tasks/${task.id}/media/${media.id}`, options: { token: owner.token } };
+  },
+  taskMediaList: async (api) => {
+    const { owner, task } = await mediaWorld(api, { attached: true });
+    return { path: `/v1/tasks/${task.id}/media`, options: { token: owner.token } };
+  },
 };
 
-/** The success status of a contract: its one 2xx response. */
-function successStatus(responses: Record<number, z.ZodType | null>): number {
+/**
+ * The success status of a contract: its one 2xx or redirect (304 is a reply to a
+ * conditional request, not a success of its own), or the one the example names.
+ */
+function successStatus(responses: Record<number, z.ZodType | null>, chosen?: number): number {
   const statuses = Object.keys(responses)
     .map(Number)
-    .filter((s) => s >= 200 && s < 300);
+    .filter((s) => s >= 200 && s < 400 && s !== 304);
+  if (chosen !== undefined) {
+    expect(statuses).toContain(chosen);
+    return chosen;
+  }
   expect(statuses).toHaveLength(1);
   return statuses[0]!;
 }
@@ -112,13 +205,17 @@ function concretePath(template: string): string {
   return template.replace(/\{\w+\}/g, 'AAAAAAAAAAAAAAAAAAAA');
 }
 
-/** A body the route's schema accepts, so that only the token decides the answer. */
-const VALID_BODIES: Partial<Record<RouteName, unknown>> = {
-  mePatch: { displayName: 'x' },
-  usersSetRole: { role: 'admin' },
-  tasksCreate: { title: 'x' },
-  tasksPatch: { title: 'x' },
-  commentsCreate: { body: 'x' },
+/** A body the route accepts, so that only the token decides the answer. */
+const VALID_BODIES: Partial<Record<RouteName, Pick<CallOptions, 'body' | 'raw' | 'headers'>>> = {
+  mePatch: { body: { displayName: 'x' } },
+  usersSetRole: { body: { role: 'admin' } },
+  tasksCreate: { body: { title: 'x' } },
+  tasksPatch: { body: { title: 'x' } },
+  commentsCreate: { body: { body: 'x' } },
+  mediaCreateUpload: { body: { filename: 'x.jpg', contentType: 'image/jpeg', size: 1 } },
+  mediaUpload: multipartBody({ filename: 'x.png', contentType: 'image/png', bytes: fixture('blackbug.png') }),
+  mediaOptimize: { body: { format: 'webp' } },
+  taskMediaAttach: { body: { mediaId: 'AAAAAAAAAAAAAAAAAAAA' } },
 };
 
 export function routesSuite(client: () => ApiClient): void {
@@ -133,10 +230,11 @@ export function routesSuite(client: () => ApiClient): void {
           ...example.options,
           headers: { ...example.options?.headers, 'X-Correlation-Id': sent },
         });
-        const status = successStatus(contract.responses);
+        const status = successStatus(contract.responses, example.status);
         const schema = (contract.responses as Record<number, z.ZodType | null>)[status];
         if (schema) expectOk(r, status, schema);
         else expectEmpty(r, status);
+        if (status >= 300) expect(r.headers.get('location'), show(r)).toMatch(/^\w[\w+.-]*:\/\/\S+$/);
         expect(r.headers.get('x-correlation-id')).toBe(sent);
       });
     }
@@ -196,10 +294,10 @@ export function routesSuite(client: () => ApiClient): void {
       it(`${contract.method} ${contract.path}`, async () => {
         const api = client();
         for (const [what, headers] of badAuthorizations) {
-          const body = VALID_BODIES[contract.name as RouteName];
+          const valid = VALID_BODIES[contract.name as RouteName];
           const r = await api.call(contract.method, concretePath(contract.path), {
-            headers,
-            ...(body !== undefined ? { body } : {}),
+            ...valid,
+            headers: { ...valid?.headers, ...headers },
           });
           expect(r.status, `${what}: ${show(r)}`).toBe(401);
           expectError(r, 401, 'AUTH.UNAUTHENTICATED');

@@ -1,13 +1,13 @@
 /**
  * Runner glue for the unit project: one in-process harness per test file (functions on
- * in-memory adapters behind a local gateway), started before and closed after the file.
+ * in-memory adapters behind a local gateway, the storage trigger wired to the memory
+ * store), started before and closed after the file.
  */
 import { afterAll, beforeAll } from 'vitest';
 import { type InProcessApi, inProcessApi } from '../testing/in-process.ts';
-import type { ApiClient } from './client.ts';
 
 /** Registers the harness hooks and returns the client factory a suite takes. */
-export function useInProcessApi(): () => ApiClient {
+export function useInProcessApi(): () => InProcessApi {
   let api: InProcessApi | undefined;
   beforeAll(async () => {
     api = await inProcessApi();

@@ -1,15 +1,18 @@
-/** GET /v1/health: 200 when every dependency answers, 503 naming the one that does not. */
+/**
+ * GET /v1/health: 200 when every dependency answers (Firestore, the media bucket in Cloud
+ * Storage, Pub/Sub), 503 naming the one that does not.
+ */
 import { http } from '@google-cloud/functions-framework';
 import { AppError } from '@taskman/shared/errors/app-error';
 import { checkHealth } from '@taskman/shared/health/check-health';
-import { appDeps } from '@taskman/shared/runtime/deps';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
+import { appMediaDeps } from '@taskman/shared/runtime/media-deps';
 import { API } from '../manifest.ts';
 
 http(
   API.health.name,
   httpFunction(API.health, async () => {
-    const health = await checkHealth(appDeps());
+    const health = await checkHealth(appMediaDeps());
     if (!health.ok) {
       const failing = Object.keys(health.checks).filter((k) => health.checks[k] !== 'ok');
       throw new AppError('DEPENDENCY.UNAVAILABLE', `Unavailable: ${failing.join(', ')}.`, {

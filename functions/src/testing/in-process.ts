@@ -2,8 +2,15 @@
  * Component-test harness: loads function entries in this process on in-memory adapters
  * and sends them real HTTP through functions-framework's own server, so the framework's
  * body parsing and our runtime are exercised exactly as deployed. A small gateway routes
- * `METHOD /v1/path` to the function, as the dev host and API Gateway do. It satisfies the
- * API suites' `ApiClient`, so the same suites run here and against the local stack.
+ * `METHOD /v1/path` to the function, as the dev host and API Gateway do, and
+ * `POST /_events/<name>` to an event function, as the dev host does for its deliveries.
+ *
+ * Storage plays its part too: every object written under `uploads/` of the memory store
+ * is announced to the storage-finalize functions (processUpload) as Eventarc would — a
+ * binary-mode CloudEvent through functions-framework, retried while the function fails —
+ * and the `memory://` signed URLs the API hands out are answered by the memory store.
+ * It satisfies the API suites' `MediaApiClient`, so the same suites run here and against
+ * the local stack.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -13,27 +20,38 @@ import { createLogger, setLogger } from '@taskman/shared/logging/logger';
 import { setAppDeps } from '@taskman/shared/runtime/deps';
 import { matchPath } from '@taskman/shared/runtime/http-contract';
 import { type MemoryDeps, memoryDeps } from '@taskman/shared/runtime/memory-deps';
+import type { BlobInfo } from '@taskman/shared/ports/blob-store';
 import { seedAdmin } from '@taskman/shared/users/seed-admin';
 import {
   type Account,
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
-  type ApiClient,
   httpApiClient,
   loginAccount,
+  type MediaApiClient,
+  type MediaStorage,
 } from '../api-tests/client.ts';
 import { MANIFEST } from '../manifest.ts';
+import { finalizedEvent, type ObjectResource, objectResource } from './storage-events.ts';
 
 export type { Reply } from '../api-tests/client.ts';
 
-export interface InProcessApi extends ApiClient {
+export interface InProcessApi extends MediaApiClient {
   deps: MemoryDeps;
   /** Registers and signs in a member with a unique email. */
   member(name: string): Promise<Account>;
   /** Seeds `admin@example.com` (idempotent) and signs it in. */
   admin(): Promise<Account>;
+  /** Every finalize delivery so far: the object, the event id and each attempt's status. */
+  deliveries: { object: string; id: string; statuses: number[] }[];
+  /** Resolves once no finalize delivery is in flight. */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Eventarc retries a failed delivery with backoff; a few quick tries stand in for it here. */
+const DELIVERY_ATTEMPTS = 6;
+const DELIVERY_BACKOFF_MS = 50;
 
 let loaded = false;
 
@@ -50,9 +68,24 @@ export async function inProcessApi(): Promise<InProcessApi> {
     loaded = true;
   }
   const servers = new Map<string, ReturnType<typeof getTestServer>>();
+  const serverOf = (name: string) => {
+    let server = servers.get(name);
+    if (!server) {
+      server = getTestServer(name);
+      servers.set(name, server);
+    }
+    return server;
+  };
   const http = MANIFEST.filter((s) => s.api);
+  const eventFunctions = new Set(MANIFEST.filter((s) => !s.api).map((s) => s.name));
   const gateway = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const event = path.match(/^\/_events\/([^/]+)$/)?.[1];
+    if (event !== undefined && req.method === 'POST' && eventFunctions.has(event)) {
+      req.url = '/';
+      serverOf(event).emit('request', req, res);
+      return;
+    }
     const spec =
       http.find((s) => s.api!.method === req.method && matchPath(s.api!.path, path)) ??
       http.find((s) => matchPath(s.api!.path, path));
@@ -71,18 +104,88 @@ export async function inProcessApi(): Promise<InProcessApi> {
         .end(body);
       return;
     }
-    let server = servers.get(spec.name);
-    if (!server) {
-      server = getTestServer(spec.name);
-      servers.set(spec.name, server);
-    }
-    server.emit('request', req, res);
+    serverOf(spec.name).emit('request', req, res);
   });
   await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
   const client = httpApiClient(`http://127.0.0.1:${(gateway.address() as AddressInfo).port}`);
 
+  const finalizeFunctions = MANIFEST.filter(
+    (s) => s.trigger.kind === 'storage' && s.trigger.event === 'finalized',
+  ).map((s) => s.name);
+  const deliveries: InProcessApi['deliveries'] = [];
+  const inFlight = new Set<Promise<void>>();
+  let closing = false;
+
+  /** One delivery of `event` to `name`; the HTTP status functions-framework answered. */
+  const send = async (name: string, object: ObjectResource, id: string): Promise<number> => {
+    const { headers, body } = finalizedEvent(object, id);
+    return (await client.call('POST', `/_events/${name}`, { headers, raw: body })).status;
+  };
+  /** Eventarc's part: deliver, and retry a failed delivery with backoff, the event id kept. */
+  const announce = (info: BlobInfo) => {
+    const created = deps.blobs.createdAt(info.bucket, info.name) ?? new Date().toISOString();
+    const object = objectResource({ ...info, timeCreated: created });
+    for (const name of finalizeFunctions) {
+      const record = { object: info.name, id: randomUUID(), statuses: [] as number[] };
+      deliveries.push(record);
+      const run = (async () => {
+        await new Promise<void>((r) => setImmediate(r)); // after the write returns, as a notification
+        for (let attempt = 0; attempt < DELIVERY_ATTEMPTS && !closing; attempt++) {
+          const status = await send(name, object, record.id).catch(() => 0);
+          record.statuses.push(status);
+          if (status >= 200 && status < 300) return;
+          await new Promise<void>((r) => setTimeout(r, DELIVERY_BACKOFF_MS * 2 ** attempt));
+        }
+      })();
+      inFlight.add(run);
+      void run.finally(() => inFlight.delete(run));
+    }
+  };
+  const unsubscribe = deps.blobs.onWrite((info) => {
+    if (info.name.startsWith('uploads/')) announce(info);
+  });
+  const idle = async () => {
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+  };
+
+  const storage: MediaStorage = {
+    bucket: async () => deps.media.bucket,
+    fetchSigned: async (url, init) => {
+      const reply = await deps.blobs.fetchSigned(url, {
+        method: init.method,
+        ...(init.headers ? { headers: init.headers } : {}),
+        ...(init.body ? { body: init.body } : {}),
+      });
+      return { status: reply.status, headers: new Headers(reply.headers), bytes: reply.body };
+    },
+    writeObject: async (name, bytes, contentType) => {
+      await deps.blobs.write(deps.media.bucket, name, bytes, { contentType });
+    },
+    object: async (name) => {
+      const info = await deps.blobs.stat(deps.media.bucket, name);
+      const created = deps.blobs.createdAt(deps.media.bucket, name);
+      return info && created ? objectResource({ ...info, timeCreated: created }) : null;
+    },
+    list: (prefix) => deps.blobs.list(deps.media.bucket, prefix),
+    deliverFinalized: async (object, id) => {
+      const statuses = await Promise.all(finalizeFunctions.map((name) => send(name, object, id)));
+      return Math.max(...statuses);
+    },
+    mediaEvents: async (mediaId) => {
+      const seen = new Set<string>();
+      return deps.publisher.published
+        .filter((p) => p.topic === 'media-events' && p.envelope.data.mediaId === mediaId)
+        .map((p) => p.envelope)
+        .filter((e) => !seen.has(e.id) && seen.add(e.id));
+    },
+    quietMs: 0,
+  };
+
   return {
     deps,
+    storage,
+    deliveries,
+    idle,
     call: client.call,
     member: client.member,
     admin: async () => {
@@ -90,6 +193,9 @@ export async function inProcessApi(): Promise<InProcessApi> {
       return loginAccount(client.call, ADMIN_EMAIL, ADMIN_PASSWORD);
     },
     close: async () => {
+      unsubscribe();
+      await idle();
+      closing = true;
       client.close();
       await new Promise<void>((r) => gateway.close(() => r()));
     },

@@ -4,6 +4,7 @@
  * process dies between commit and publish, `relayOutbox` (run on a schedule) publishes it
  * later. Delivery is at least once; consumers de-duplicate by envelope id.
  */
+import type { Command } from '../domain/command.schema.ts';
 import { type EventEnvelope, type EventType, topicFor } from '../domain/event.schema.ts';
 import { currentContext } from '../logging/context.ts';
 import { logs } from '../logging/logs.ts';
@@ -15,7 +16,10 @@ export const OUTBOX = 'outbox';
 
 interface OutboxDoc {
   [key: string]: unknown;
-  envelope: EventEnvelope;
+  /** An event (published to its type's topic)… */
+  envelope?: EventEnvelope;
+  /** …or a command (sent to a command topic). */
+  command?: { topic: string; message: Command };
   createdAt: string;
   traceparent: string | null;
   /** A relay holding the entry until this time; others leave it alone. */
@@ -57,18 +61,52 @@ export function recordEvent(tx: Transaction, envelope: EventEnvelope): void {
   tx.create(OUTBOX, envelope.id, doc);
 }
 
+/** Records a command in the unit of work; it is sent after the commit. */
+export function recordCommand(tx: Transaction, topic: string, command: Command): void {
+  const doc: OutboxDoc = {
+    command: { topic, message: command },
+    createdAt: command.timestamp,
+    traceparent: currentContext()?.traceparent ?? null,
+    leaseUntil: null,
+  };
+  tx.create(OUTBOX, command.id, doc);
+}
+
 async function publishEntry(deps: Pick<Deps, 'publisher' | 'store'>, doc: OutboxDoc): Promise<void> {
-  const { envelope } = doc;
-  const topic = topicFor(envelope.eventType);
-  // Attributes let consumers route and trace without decoding the data.
-  await deps.publisher.publish(topic, envelope, {
-    eventType: envelope.eventType,
-    eventId: envelope.id,
-    correlationId: envelope.correlationId,
-    ...(doc.traceparent ? { traceparent: doc.traceparent } : {}),
-  });
-  logs.eventPublished(envelope.eventType, envelope.id, topic);
-  await deps.store.transact(async (tx) => tx.delete(OUTBOX, envelope.id));
+  const trace: Record<string, string> = doc.traceparent ? { traceparent: doc.traceparent } : {};
+  let id: string;
+  if (doc.command) {
+    const { topic, message } = doc.command;
+    id = message.id;
+    await deps.publisher.send(topic, message, { commandType: message.type, commandId: id, correlationId: message.correlationId, ...trace });
+    logs.eventPublished(message.type, id, topic);
+  } else if (doc.envelope) {
+    const { envelope } = doc;
+    id = envelope.id;
+    const topic = topicFor(envelope.eventType);
+    // Attributes let consumers route and trace without decoding the data.
+    await deps.publisher.publish(topic, envelope, {
+      eventType: envelope.eventType,
+      eventId: envelope.id,
+      correlationId: envelope.correlationId,
+      ...trace,
+    });
+    logs.eventPublished(envelope.eventType, envelope.id, topic);
+  } else {
+    return;
+  }
+  await deps.store.transact(async (tx) => tx.delete(OUTBOX, id));
+}
+
+/** Sends commands recorded by a committed unit of work; never throws (the relay retries). */
+export async function dispatchCommands(deps: Pick<Deps, 'publisher' | 'store'>, commands: { topic: string; command: Command }[]): Promise<void> {
+  for (const { topic, command } of commands) {
+    try {
+      await publishEntry(deps, { command: { topic, message: command }, createdAt: command.timestamp, traceparent: currentContext()?.traceparent ?? null, leaseUntil: null });
+    } catch (error) {
+      logs.eventPublishDeferred(command.id, error);
+    }
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 /** Health: one cheap round trip to each dependency, each bounded in time. */
+import type { BlobStore } from '../ports/blob-store.ts';
 import type { Deps } from '../runtime/deps.ts';
 
 export interface Health {
@@ -6,9 +7,17 @@ export interface Health {
   checks: Record<string, 'ok' | 'unavailable'>;
 }
 
-export async function checkHealth(deps: Pick<Deps, 'store' | 'publisher'>): Promise<Health> {
+/** What the probes use; storage is checked when the deps carry a blob store and its bucket. */
+export type HealthDeps = Pick<Deps, 'store' | 'publisher'> & {
+  blobs?: Pick<BlobStore, 'ping'>;
+  media?: { bucket: string };
+};
+
+export async function checkHealth(deps: HealthDeps): Promise<Health> {
+  const { blobs, media } = deps;
   const probes: Record<string, () => Promise<void>> = {
     firestore: () => deps.store.ping(),
+    ...(blobs && media ? { storage: () => blobs.ping(media.bucket) } : {}),
     pubsub: () => deps.publisher.ping(),
   };
   const names = Object.keys(probes);

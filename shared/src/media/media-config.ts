@@ -4,6 +4,7 @@
  * failed-file quarantine, pixel and byte limits. Read from the environment on first use
  * and validated; the dev host and the reprocess command validate it at start.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { OutputFormat, VariantSpec } from '../ports/image-processor.ts';
 
@@ -88,6 +89,8 @@ const MediaConfigSchema = z.object({
     .min(10)
     .max(7 * 24 * 3600)
     .default(300),
+  /** How long a worker holds an upload it processes: longer than processUpload's timeout. */
+  processingLeaseSeconds: z.coerce.number().int().min(10).max(3600).default(180),
 });
 
 export type MediaConfig = z.infer<typeof MediaConfigSchema>;
@@ -107,6 +110,7 @@ const ENV: Record<keyof MediaConfig, string> = {
   maxMultipartBytes: 'MEDIA_MAX_MULTIPART_BYTES',
   uploadUrlTtlSeconds: 'MEDIA_UPLOAD_URL_TTL_SECONDS',
   downloadUrlTtlSeconds: 'MEDIA_DOWNLOAD_URL_TTL_SECONDS',
+  processingLeaseSeconds: 'MEDIA_PROCESSING_LEASE_SECONDS',
 };
 
 /** Where objects go: originals, variants (ignored by the trigger), quarantine. */
@@ -178,4 +182,12 @@ export function variantPlan(config: MediaConfig, hasAlpha: boolean): VariantSpec
       quality: config.quality,
     })),
   );
+}
+
+/** Identifies the rendering settings: media processed with another hash need reprocessing. */
+export function configHashOf(config: Pick<MediaConfig, 'sizes' | 'formats' | 'quality'>): string {
+  return createHash('sha256')
+    .update(JSON.stringify([config.sizes, config.formats, config.quality]))
+    .digest('hex')
+    .slice(0, 16);
 }

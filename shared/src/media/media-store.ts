@@ -27,6 +27,10 @@ export interface MediaDoc extends Media, DocData {
   /** A worker processing `generation` until `until`; others leave it alone meanwhile. */
   lease: { generation: string; until: string } | null;
   variantObjects: VariantObject[];
+  /** The rendering settings the variants were made with (see configHashOf). */
+  configHash?: string;
+  /** Ids of the last commands applied (redeliveries are skipped). */
+  appliedCommands?: string[];
 }
 
 export function fromMediaDoc(data: DocData): Media {

@@ -17,6 +17,7 @@ import { type ImageHeader, type ImageProcessor, ImageRejected } from '../ports/i
 import type { Deps } from '../runtime/deps.ts';
 import { USERS } from '../users/user-store.ts';
 import {
+  configHashOf,
   isProcessable,
   type MediaConfig,
   VARIANT_MARKER,
@@ -53,10 +54,12 @@ export type ProcessOutcome =
   | { outcome: 'ready'; mediaId: string }
   | { outcome: 'failed'; mediaId: string; reason: string };
 
-/** How long a worker holds a generation: longer than the function's timeout. */
-const LEASE_MS = 10 * 60_000;
-/** Leading bytes read to decide type and dimensions before anything is decoded. */
-const HEAD_BYTES = 256 * 1024;
+/**
+ * Leading bytes read to decide type and dimensions before anything is decoded. Files up to
+ * this size are read in one request; larger ones are read whole only once their header
+ * passed (a bomb or a non-image costs one small read).
+ */
+const HEAD_BYTES = 1024 * 1024;
 
 const origin = (doc: Pick<MediaDoc, 'ownerId'>) => ({
   actorId: doc.ownerId,
@@ -144,7 +147,7 @@ async function claimGeneration(
       failureReason: null,
       updatedAt: now.toISOString(),
       sourceGeneration: object.generation,
-      lease: { generation: object.generation, until: new Date(now.getTime() + LEASE_MS).toISOString() },
+      lease: { generation: object.generation, until: new Date(now.getTime() + deps.media.processingLeaseSeconds * 1000).toISOString() },
     };
     tx.set(MEDIA, mediaId, next);
     if (base.sourceGeneration !== object.generation) {
@@ -165,7 +168,7 @@ async function claimGeneration(
   return result;
 }
 
-async function renderAndStore(
+export async function renderAndStore(
   object: FinalizedObject,
   mediaId: string,
   deps: MediaDeps,
@@ -186,15 +189,15 @@ async function renderAndStore(
   let header: ImageHeader | null = await deps.images.inspect(bytes, config.maxPixels, object.size);
   while (!header && bytes.length < object.size) {
     const next = Math.min(bytes.length * 4, object.size);
-    bytes =
-      next === object.size
-        ? await deps.blobs.read(object.bucket, object.name, config.maxUploadBytes)
-        : await deps.blobs.readRange(object.bucket, object.name, 0, next - 1);
+    bytes = await deps.blobs.readRange(object.bucket, object.name, 0, next - 1);
     header = await deps.images.inspect(bytes, config.maxPixels, object.size);
   }
   if (!header) throw new ImageRejected('corrupt', 'The image header cannot be read.');
-  if (bytes.length < object.size)
-    bytes = await deps.blobs.read(object.bucket, object.name, config.maxUploadBytes);
+  // The size is known from the event (and bounded above): a ranged read needs no stat.
+  if (bytes.length < object.size) bytes = await deps.blobs.readRange(object.bucket, object.name, 0, object.size - 1);
+  if (bytes.length !== object.size) {
+    throw new AppError('DEPENDENCY.UNAVAILABLE', 'Storage returned fewer bytes than the object holds; retrying.');
+  }
   const rendered = await deps.images.render(bytes, variantPlan(config, header.hasAlpha), config.maxPixels);
   const variants = await Promise.all(
     rendered.variants.map(async (v) => {
@@ -217,7 +220,7 @@ async function renderAndStore(
   return { width: rendered.width, height: rendered.height, variants };
 }
 
-async function recordOutcome(
+export async function recordOutcome(
   object: FinalizedObject,
   mediaId: string,
   deps: MediaDeps,
@@ -260,6 +263,7 @@ async function recordOutcome(
             ...optimized,
           ],
           processedGeneration: object.generation,
+          configHash: configHashOf(deps.media),
           lease: null,
           updatedAt: now,
         }

@@ -52,5 +52,6 @@ export interface BlobStore {
       responseDisposition?: string;
     },
   ): Promise<SignedUrl>;
-  ping(): Promise<void>;
+  /** A cheap round trip for health checks: reads the bucket's metadata (fails when it is absent). */
+  ping(bucket: string): Promise<void>;
 }

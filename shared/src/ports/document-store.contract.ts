@@ -139,6 +139,16 @@ export function documentStoreContract(name: string, store: () => DocumentStore):
       expect(await store().get(col, 'b')).toBeNull();
     });
 
+    it('counts matching documents', async () => {
+      const col = unique();
+      await store().transact(async (tx) => {
+        for (let i = 0; i < 5; i++) tx.create(col, `d${i}`, { even: i % 2 === 0, tags: ['t'] });
+      });
+      expect(await store().count(col, [])).toBe(5);
+      expect(await store().count(col, [{ field: 'even', op: '==', value: true }])).toBe(3);
+      expect(await store().count(col, [{ field: 'tags', op: 'array-contains', value: 'x' }])).toBe(0);
+    });
+
     it('answers a ping', async () => {
       await expect(store().ping()).resolves.toBeUndefined();
     });

@@ -56,6 +56,8 @@ export interface Transaction {
 export interface DocumentStore {
   get<T extends DocData>(collection: string, id: string): Promise<StoredDoc<T> | null>;
   query<T extends DocData>(query: Query): Promise<StoredDoc<T>[]>;
+  /** How many documents match (Firestore's count aggregation: no documents are read). */
+  count(collection: string, where: Where[]): Promise<number>;
   /** Runs `fn` atomically, re-running it on write conflicts (bounded). */
   transact<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   /** Cheap round trip for health checks. */

@@ -14,6 +14,7 @@ import {
   type Query,
   type StoredDoc,
   type Transaction,
+  type Where,
 } from '../../ports/document-store.ts';
 
 type Sdk = typeof FirestoreSdk;
@@ -99,6 +100,14 @@ export class FirestoreDocumentStore implements DocumentStore {
     query = query.limit(q.limit);
     const snap = await this.guarded('query', () => query.get());
     return snap.docs.map((d) => ({ id: d.id, data: d.data() as T }));
+  }
+
+  async count(collection: string, where: Where[]): Promise<number> {
+    const { sdk, db } = await this.connect();
+    let query: FirestoreSdk.Query = db.collection(collection);
+    for (const w of where) query = query.where(w.field === DOC_ID ? sdk.FieldPath.documentId() : w.field, w.op, w.value);
+    const snap = await this.guarded('count', () => query.count().get());
+    return snap.data().count;
   }
 
   async transact<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {

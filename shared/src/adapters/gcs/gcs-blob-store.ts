@@ -155,6 +155,8 @@ export class GcsBlobStore implements BlobStore {
         throw new AppError('DEPENDENCY.UNAVAILABLE', 'Storage is unavailable.', { cause: error });
       }
     }
+    // The upload's response carries the object resource: no second request for it.
+    if (file.metadata?.generation) return this.info(file.metadata);
     const info = await this.stat(bucket, name);
     if (!info) throw new AppError('DEPENDENCY.UNAVAILABLE', 'The object vanished after it was written.');
     return info;
@@ -208,11 +210,10 @@ export class GcsBlobStore implements BlobStore {
     };
   }
 
-  async ping(): Promise<void> {
+  async ping(bucket: string): Promise<void> {
     const storage = await this.storage();
-    await this.call(
-      'ping',
-      async () => void (await storage.getBuckets({ maxResults: 1, autoPaginate: false })),
-    );
+    // One metadata read of the bucket the service uses: cheaper than a listing, needs only
+    // `storage.buckets.get`, and fails when the bucket is missing.
+    await this.call('ping', async () => void (await storage.bucket(bucket).getMetadata()));
   }
 }

@@ -1,10 +1,43 @@
-/** BlobStore held in memory with generations, for unit tests of the media use cases. */
+/**
+ * BlobStore held in memory with generations, for unit and component tests of the media
+ * use cases. Two stand-ins for what Cloud Storage does around the API: `onWrite` listeners
+ * hear every completed write (the bucket's finalize notifications), and `fetchSigned`
+ * answers a request to one of its `memory://` signed URLs as Cloud Storage answers a V4
+ * signed URL (method, expiry and signed Content-Type enforced).
+ */
 import { AppError } from '../../errors/app-error.ts';
 import type { BlobInfo, BlobStore, SignedUrl, WriteOptions } from '../../ports/blob-store.ts';
 
 interface Blob {
   bytes: Buffer;
   info: BlobInfo;
+  /** When the generation was written (the object resource's `timeCreated`). */
+  created: string;
+}
+
+/** A request to a signed URL, and the answer, as HTTP would carry them. */
+export interface SignedRequest {
+  method: string;
+  headers?: Record<string, string>;
+  body?: Buffer;
+}
+
+export interface SignedResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+const SIGNED_URL = /^memory:\/\/([^/?]+)\/([^?]+)\?(.*)$/;
+
+function refusal(status: number, code: string, message: string): SignedResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/xml; charset=UTF-8' },
+    body: Buffer.from(
+      `<?xml version='1.0' encoding='UTF-8'?><Error><Code>${code}</Code><Message>${message}</Message></Error>`,
+    ),
+  };
 }
 
 async function collect(source: Buffer | NodeJS.ReadableStream): Promise<Buffer> {
@@ -19,7 +52,22 @@ export class MemoryBlobStore implements BlobStore {
   private generation = 1_000_000;
   /** Every write, in order (tests count them). */
   readonly writes: string[] = [];
+  private readonly listeners = new Set<(info: BlobInfo) => void>();
   down = false;
+
+  /**
+   * Calls `listener` after every completed write, as a bucket notifies an object's
+   * finalize; returns the function that stops it. A listener's failure never fails a write.
+   */
+  onWrite(listener: (info: BlobInfo) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** When the object's current generation was written; null when absent. */
+  createdAt(bucket: string, name: string): string | null {
+    return this.blobs.get(this.key(bucket, name))?.created ?? null;
+  }
 
   private check(): void {
     if (this.down) throw new AppError('DEPENDENCY.UNAVAILABLE', 'Storage is unavailable.');
@@ -73,8 +121,15 @@ export class MemoryBlobStore implements BlobStore {
       contentType: options.contentType,
       metadata: { ...(options.metadata ?? {}) },
     };
-    this.blobs.set(this.key(bucket, name), { bytes, info });
+    this.blobs.set(this.key(bucket, name), { bytes, info, created: new Date().toISOString() });
     this.writes.push(name);
+    for (const listener of this.listeners) {
+      try {
+        listener(structuredClone(info));
+      } catch {
+        // A notification is delivered after the write; its trouble is not the writer's.
+      }
+    }
     return info;
   }
 
@@ -102,18 +157,70 @@ export class MemoryBlobStore implements BlobStore {
   async signedUrl(
     bucket: string,
     name: string,
-    options: { method: 'GET' | 'PUT'; expiresInSeconds: number; contentType?: string },
+    options: {
+      method: 'GET' | 'PUT';
+      expiresInSeconds: number;
+      contentType?: string;
+      responseDisposition?: string;
+    },
   ): Promise<SignedUrl> {
     this.check();
+    const expires = Date.now() + options.expiresInSeconds * 1000;
+    const contentType = options.method === 'PUT' ? options.contentType : undefined;
+    const query = new URLSearchParams({ method: options.method, expires: String(expires) });
+    if (contentType) query.set('contentType', contentType);
+    if (options.responseDisposition) query.set('response-content-disposition', options.responseDisposition);
     return {
-      url: `memory://${bucket}/${encodeURIComponent(name)}?method=${options.method}`,
+      url: `memory://${bucket}/${encodeURIComponent(name)}?${query}`,
       method: options.method,
-      headers: options.contentType ? { 'Content-Type': options.contentType } : {},
-      expiresAt: new Date(Date.now() + options.expiresInSeconds * 1000).toISOString(),
+      headers: contentType ? { 'Content-Type': contentType } : {},
+      expiresAt: new Date(expires).toISOString(),
     };
   }
 
-  async ping(): Promise<void> {
+  /**
+   * Answers a request to a URL `signedUrl` made, as Cloud Storage answers a V4 signed URL:
+   * another method or Content-Type than signed → 403 SignatureDoesNotMatch, past its expiry
+   * → 400 ExpiredToken, GET of an absent object → 404 NoSuchKey; a PUT writes the object.
+   */
+  async fetchSigned(url: string, request: SignedRequest): Promise<SignedResponse> {
+    const match = url.match(SIGNED_URL);
+    if (!match) return refusal(400, 'InvalidArgument', 'Not a signed URL of this store.');
+    const [, bucket = '', encodedName = '', search = ''] = match;
+    const name = decodeURIComponent(encodedName);
+    const query = new URLSearchParams(search);
+    const headers = Object.fromEntries(
+      Object.entries(request.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+    );
+    if (query.get('method') !== request.method.toUpperCase())
+      return refusal(403, 'SignatureDoesNotMatch', 'The request method is not the signed one.');
+    const signedType = query.get('contentType');
+    if (signedType !== null && headers['content-type'] !== signedType)
+      return refusal(403, 'SignatureDoesNotMatch', 'The Content-Type is not the signed one.');
+    if (!(Date.now() <= Number(query.get('expires'))))
+      return refusal(400, 'ExpiredToken', 'Invalid argument.');
+    this.check();
+    if (request.method.toUpperCase() === 'PUT') {
+      await this.write(bucket, name, request.body ?? Buffer.alloc(0), {
+        contentType: headers['content-type'] ?? 'application/octet-stream',
+      });
+      return { status: 200, headers: {}, body: Buffer.alloc(0) };
+    }
+    const blob = this.blobs.get(this.key(bucket, name));
+    if (!blob) return refusal(404, 'NoSuchKey', 'The specified key does not exist.');
+    const disposition = query.get('response-content-disposition');
+    return {
+      status: 200,
+      headers: {
+        'content-type': blob.info.contentType ?? 'application/octet-stream',
+        'content-length': String(blob.bytes.length),
+        ...(disposition ? { 'content-disposition': disposition } : {}),
+      },
+      body: Buffer.from(blob.bytes),
+    };
+  }
+
+  async ping(_bucket: string): Promise<void> {
     this.check();
   }
 }

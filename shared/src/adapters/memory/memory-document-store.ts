@@ -125,6 +125,11 @@ export class MemoryDocumentStore implements DocumentStore {
     return after.slice(0, q.limit).map((r) => ({ id: r.id, data: structuredClone(r.data) as T }));
   }
 
+  async count(collection: string, where: Where[]): Promise<number> {
+    this.assertUp();
+    return [...this.col(collection)].filter(([id, e]) => where.every((w) => matches(id, e.data, w))).length;
+  }
+
   async transact<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       this.assertUp();

@@ -1,4 +1,5 @@
 /** EventPublisher that keeps what it was given, for unit tests. */
+import type { Command } from '../../domain/command.schema.ts';
 import type { EventEnvelope, Topic } from '../../domain/event.schema.ts';
 import { AppError } from '../../errors/app-error.ts';
 import type { EventPublisher } from '../../ports/event-publisher.ts';
@@ -15,6 +16,13 @@ export class MemoryEventPublisher implements EventPublisher {
   ): Promise<void> {
     if (this.down) throw new AppError('DEPENDENCY.UNAVAILABLE', 'Pub/Sub is unavailable.');
     this.published.push({ topic, envelope: structuredClone(envelope), attributes });
+  }
+
+  readonly sent: { topic: string; command: Command; attributes: Record<string, string> }[] = [];
+
+  async send(topic: string, command: Command, attributes: Record<string, string> = {}): Promise<void> {
+    if (this.down) throw new AppError('DEPENDENCY.UNAVAILABLE', 'Pub/Sub is unavailable.');
+    this.sent.push({ topic, command: structuredClone(command), attributes });
   }
 
   async ping(): Promise<void> {

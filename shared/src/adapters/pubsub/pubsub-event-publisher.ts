@@ -3,6 +3,7 @@
  * The SDK is imported on first use; the client is reused by every publish.
  */
 import type * as PubSubSdk from '@google-cloud/pubsub';
+import type { Command } from '../../domain/command.schema.ts';
 import type { EventEnvelope, Topic } from '../../domain/event.schema.ts';
 import { AppError } from '../../errors/app-error.ts';
 import type { EventPublisher } from '../../ports/event-publisher.ts';
@@ -25,7 +26,7 @@ export class PubSubEventPublisher implements EventPublisher {
     return this.client;
   }
 
-  private async topic(name: Topic): Promise<PubSubSdk.Topic> {
+  private async topic(name: string): Promise<PubSubSdk.Topic> {
     const pubsub = await this.connect();
     let topic = this.topics.get(name);
     if (!topic) {
@@ -71,6 +72,11 @@ export class PubSubEventPublisher implements EventPublisher {
         attributes,
       }),
     );
+  }
+
+  async send(topicName: string, command: Command, attributes: Record<string, string> = {}): Promise<void> {
+    const topic = await this.topic(topicName);
+    await this.bounded('send', topic.publishMessage({ data: Buffer.from(JSON.stringify(command)), attributes }));
   }
 
   async ping(): Promise<void> {

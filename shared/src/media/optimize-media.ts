@@ -1,0 +1,97 @@
+/**
+ * Optimize on demand: the route checks and queues the work (202), a worker renders the
+ * `optimized-<format>` variant from the original and records it. The command travels
+ * through the outbox, so a crash between the request and the send loses nothing; doing it
+ * twice writes the same object and the same record.
+ */
+import { COMMAND_TOPICS, type Command, OptimizeCommandDataSchema } from '../domain/command.schema.ts';
+import type { Principal } from '../domain/common.schema.ts';
+import type { Media } from '../domain/media.schema.ts';
+import { AppError } from '../errors/app-error.ts';
+import { dispatchCommands, dispatchEvents, type EventOrigin, newEvent, recordCommand, recordEvent } from '../events/outbox.ts';
+import { ImageRejected, type OutputFormat } from '../ports/image-processor.ts';
+import { VARIANT_MARKER, VARIANTS_PREFIX } from './media-config.ts';
+import { fromMediaDoc, loadOwnMedia, MEDIA, type MediaDoc } from './media-store.ts';
+import type { MediaDeps } from './process-upload.ts';
+
+export async function requestOptimization(
+  req: { actor: Principal; origin: EventOrigin; id: string; format: 'webp' | 'avif' | 'jpeg'; quality?: number; maxWidth?: number },
+  deps: MediaDeps,
+): Promise<Media> {
+  const commands: { topic: string; command: Command }[] = [];
+  const media = await deps.store.transact(async (tx) => {
+    commands.length = 0;
+    const doc = await loadOwnMedia(tx, req.id, req.actor);
+    if (doc.status !== 'ready') {
+      throw new AppError('MEDIA.NOT_READY', `Only ready media can be optimized (this one is ${doc.status}).`);
+    }
+    const command: Command = {
+      id: deps.ids.newId(),
+      type: 'media.optimize',
+      timestamp: deps.clock.now().toISOString(),
+      correlationId: req.origin.correlationId,
+      actorId: req.origin.actorId,
+      data: { mediaId: doc.id, format: req.format, quality: req.quality ?? deps.media.quality, maxWidth: req.maxWidth ?? null },
+    };
+    recordCommand(tx, COMMAND_TOPICS.optimizeMedia, command);
+    commands.push({ topic: COMMAND_TOPICS.optimizeMedia, command });
+    return fromMediaDoc(doc);
+  });
+  await dispatchCommands(deps, commands);
+  return media;
+}
+
+/** The worker: renders and records the optimized variant. Non-image failures throw (retry). */
+export async function optimizeMedia(command: Command, deps: MediaDeps): Promise<'done' | 'gone'> {
+  const data = OptimizeCommandDataSchema.parse(command.data);
+  const doc = (await deps.store.get<MediaDoc>(MEDIA, data.mediaId))?.data;
+  if (!doc || doc.status !== 'ready') return 'gone';
+  if (doc.appliedCommands?.includes(command.id)) return 'done'; // a redelivery
+  const info = await deps.blobs.stat(doc.bucket, doc.object);
+  if (!info) return 'gone';
+  const bytes = await deps.blobs.readRange(doc.bucket, doc.object, 0, info.size - 1);
+  const name = `optimized-${data.format}`;
+  const width = data.maxWidth ?? 8192;
+  let rendered: Awaited<ReturnType<MediaDeps['images']['render']>>;
+  try {
+    rendered = await deps.images.render(
+      bytes,
+      [{ name, width, height: 8192, format: data.format as OutputFormat, quality: data.quality }],
+      deps.media.maxPixels,
+    );
+  } catch (error) {
+    if (error instanceof ImageRejected) return 'gone';
+    throw error;
+  }
+  const variant = rendered.variants[0]!;
+  const object = `${VARIANTS_PREFIX}${doc.id}/${name}.${data.format === 'jpeg' ? 'jpg' : data.format}`;
+  await deps.blobs.write(doc.bucket, object, variant.bytes, {
+    contentType: variant.contentType,
+    cacheControl: deps.media.cacheControl,
+    metadata: { [VARIANT_MARKER]: 'true', mediaId: doc.id },
+  });
+  const events: ReturnType<typeof newEvent>[] = [];
+  await deps.store.transact(async (tx) => {
+    events.length = 0;
+    const current = (await tx.get<MediaDoc>(MEDIA, doc.id))?.data;
+    if (!current || current.appliedCommands?.includes(command.id)) return;
+    const entry = { name, width: variant.width, height: variant.height, contentType: variant.contentType, size: variant.bytes.length };
+    const next: MediaDoc = {
+      ...current,
+      variants: [...current.variants.filter((v) => v.name !== name), entry],
+      variantObjects: [...current.variantObjects.filter((v) => v.name !== name), { name, object }],
+      appliedCommands: [...(current.appliedCommands ?? []), command.id].slice(-20),
+      updatedAt: deps.clock.now().toISOString(),
+    };
+    tx.set(MEDIA, doc.id, next);
+    const event = newEvent(deps, 'media.processed', { actorId: command.actorId, correlationId: command.correlationId }, {
+      mediaId: doc.id,
+      ownerId: doc.ownerId,
+      optimized: entry,
+    });
+    recordEvent(tx, event);
+    events.push(event);
+  });
+  await dispatchEvents(deps, events);
+  return 'done';
+}
