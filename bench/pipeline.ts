@@ -41,7 +41,11 @@ const median = (v: number[]) => {
 async function bareSharp(): Promise<void> {
   await Promise.all(
     SIZES.map(([, px]) =>
-      sharp(input).rotate().resize(px, px, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: QUALITY }).toBuffer(),
+      sharp(input)
+        .rotate()
+        .resize(px, px, { fit: 'inside', withoutEnlargement: true })
+        .jpeg({ quality: QUALITY })
+        .toBuffer(),
     ),
   );
 }
@@ -50,7 +54,17 @@ async function bareSharp(): Promise<void> {
 async function externalStorage(): Promise<{ url: string; close(): void }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, '..', 'tools', 'storage-emulator', 'src', 'cli.ts'), '--port', '0', '--bucket', 'demo-bench-media', '--log-level', 'silent'],
+    [
+      '--import',
+      'tsx',
+      join(import.meta.dirname, '..', 'tools', 'storage-emulator', 'src', 'cli.ts'),
+      '--port',
+      '0',
+      '--bucket',
+      'demo-bench-media',
+      '--log-level',
+      'silent',
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const url = await new Promise<string>((ok, fail) => {
@@ -80,11 +94,21 @@ async function pipelineRig(options: { deleteOriginal: boolean }) {
   const blobs = new GcsBlobStore({ projectId: 'demo-bench', apiEndpoint: storage.url, timeoutMs: 60_000 });
   Object.assign(deps, { blobs });
   await deps.store.transact(async (tx) =>
-    tx.create(USERS, 'bench', { id: 'bench', email: 'b@example.com', displayName: 'B', role: 'member', preferences: {}, createdAt: new Date().toISOString(), updatedAt: new Date().toISOString() }),
+    tx.create(USERS, 'bench', {
+      id: 'bench',
+      email: 'b@example.com',
+      displayName: 'B',
+      role: 'member',
+      preferences: {},
+      createdAt: new Date().toISOString(),
+      updatedAt: new Date().toISOString(),
+    }),
   );
   const objects: FinalizedObject[] = [];
   const upload = async (i: number) => {
-    const info = await blobs.write(deps.media.bucket, `uploads/bench/m${i}/photo.jpg`, input, { contentType: 'image/jpeg' });
+    const info = await blobs.write(deps.media.bucket, `uploads/bench/m${i}/photo.jpg`, input, {
+      contentType: 'image/jpeg',
+    });
     objects[i] = { ...info, metadata: {} };
   };
   const run = async (i: number) => {
@@ -120,19 +144,38 @@ async function memoryChild(count: number, concurrency: number): Promise<MemoryFi
   await measure('pipeline', (i) => rig.uploadAndRun(i + 50), { concurrency, count: count - 50 });
   const atEnd = process.memoryUsage.rss() / MB;
   rig.close();
-  return { count, rssMbAfter50: Math.round(after50), rssMbAtEnd: Math.round(atEnd), ratio: Math.round((atEnd / after50) * 100) / 100 };
+  return {
+    count,
+    rssMbAfter50: Math.round(after50),
+    rssMbAtEnd: Math.round(atEnd),
+    ratio: Math.round((atEnd / after50) * 100) / 100,
+  };
 }
 
 function inChild(count: number, concurrency: number): Promise<MemoryFigures> {
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--memory-child', `--memory-count=${count}`, `--concurrency=${concurrency}`], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        ...process.execArgv,
+        fileURLToPath(import.meta.url),
+        '--memory-child',
+        `--memory-count=${count}`,
+        `--concurrency=${concurrency}`,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
     });
-    child.on('exit', (code) => (code === 0 ? ok(JSON.parse(out.trim().split('\n').at(-1)!) as MemoryFigures) : fail(new Error(`memory child exited ${code}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? ok(JSON.parse(out.trim().split('\n').at(-1)!) as MemoryFigures)
+        : fail(new Error(`memory child exited ${code}`)),
+    );
   });
 }
 
@@ -154,7 +197,9 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(await memoryChild(Number(values['memory-count']), concurrency)));
     process.exit(0);
   }
-  console.log(`${PHOTO}: pipeline (storage emulator over HTTP, in-memory documents) vs bare sharp; ${count} images × ${rounds} rounds, concurrency ${concurrency}`);
+  console.log(
+    `${PHOTO}: pipeline (storage emulator over HTTP, in-memory documents) vs bare sharp; ${count} images × ${rounds} rounds, concurrency ${concurrency}`,
+  );
   const rig = await pipelineRig({ deleteOriginal: false });
   await rig.prepare(0, count * rounds + 2 * concurrency);
   let used = 0;
@@ -166,29 +211,48 @@ async function main(): Promise<void> {
     const base = used;
     const runPipeline = () => measure('pipeline', (i) => rig.run(base + i), { concurrency, count });
     const runBare = () => measure('bare', bareSharp, { concurrency, count });
-    const [first, second] = r % 2 === 0 ? [await runBare(), await runPipeline()] : [await runPipeline(), await runBare()];
+    const [first, second] =
+      r % 2 === 0 ? [await runBare(), await runPipeline()] : [await runPipeline(), await runBare()];
     used += count;
     const bare = first.label === 'bare' ? first : second;
     const pipeline = first.label === 'pipeline' ? first : second;
     perRound.push({ bare, pipeline });
-    console.log(`round ${r + 1}: bare ${bare.throughput.toFixed(1)} img/s p50 ${bare.latencyMs.p50.toFixed(0)} ms | pipeline ${pipeline.throughput.toFixed(1)} img/s p50 ${pipeline.latencyMs.p50.toFixed(0)} ms`);
+    console.log(
+      `round ${r + 1}: bare ${bare.throughput.toFixed(1)} img/s p50 ${bare.latencyMs.p50.toFixed(0)} ms | pipeline ${pipeline.throughput.toFixed(1)} img/s p50 ${pipeline.latencyMs.p50.toFixed(0)} ms`,
+    );
   }
   rig.close();
   const ratio = median(perRound.map((r) => r.pipeline.throughput / r.bare.throughput));
   const added = median(perRound.map((r) => r.pipeline.latencyMs.p50 - r.bare.latencyMs.p50));
   const memory = values['no-memory'] ? null : await inChild(Number(values['memory-count']), concurrency);
-  console.log(`throughput ratio pipeline/bare: ${ratio.toFixed(2)}× (target ≥ 0.8×); added p50 latency ${added.toFixed(1)} ms (target ≤ 30 ms)`);
-  if (memory) console.log(`RSS after 50 → ${memory.count} images: ${memory.rssMbAfter50} → ${memory.rssMbAtEnd} MB = ${memory.ratio}× (target ≤ 1.5×)`);
+  console.log(
+    `throughput ratio pipeline/bare: ${ratio.toFixed(2)}× (target ≥ 0.8×); added p50 latency ${added.toFixed(1)} ms (target ≤ 30 ms)`,
+  );
+  if (memory)
+    console.log(
+      `RSS after 50 → ${memory.count} images: ${memory.rssMbAfter50} → ${memory.rssMbAtEnd} MB = ${memory.ratio}× (target ≤ 1.5×)`,
+    );
   console.log(
     JSON.stringify({
       benchmark: 'pipeline',
       command: `npx tsx bench/pipeline.ts ${process.argv.slice(2).join(' ')}`.trim(),
-      machine: { cpus: cpus().length, model: cpus()[0]?.model ?? null, node: process.version, libvips: sharp.versions.vips },
+      machine: {
+        cpus: cpus().length,
+        model: cpus()[0]?.model ?? null,
+        node: process.version,
+        libvips: sharp.versions.vips,
+      },
       count,
       rounds,
       concurrency,
-      bare: { throughput: median(perRound.map((r) => r.bare.throughput)), p50Ms: median(perRound.map((r) => r.bare.latencyMs.p50)) },
-      pipeline: { throughput: median(perRound.map((r) => r.pipeline.throughput)), p50Ms: median(perRound.map((r) => r.pipeline.latencyMs.p50)) },
+      bare: {
+        throughput: median(perRound.map((r) => r.bare.throughput)),
+        p50Ms: median(perRound.map((r) => r.bare.latencyMs.p50)),
+      },
+      pipeline: {
+        throughput: median(perRound.map((r) => r.pipeline.throughput)),
+        p50Ms: median(perRound.map((r) => r.pipeline.latencyMs.p50)),
+      },
       throughputRatio: ratio,
       addedLatencyP50Ms: added,
       memory,

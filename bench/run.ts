@@ -18,8 +18,14 @@ interface Bench {
 }
 
 const BENCHES: Bench[] = [
-  { file: 'bench/pipeline.ts', args: quick ? ['--count', '10', '--rounds', '1', '--memory-count', '100'] : [] },
-  { file: 'bench/pipeline-vs-sharp.ts', args: quick ? ['--count', '10', '--rounds', '1', '--no-memory'] : ['--no-memory'] },
+  {
+    file: 'bench/pipeline.ts',
+    args: quick ? ['--count', '10', '--rounds', '1', '--memory-count', '100'] : [],
+  },
+  {
+    file: 'bench/pipeline-vs-sharp.ts',
+    args: quick ? ['--count', '10', '--rounds', '1', '--no-memory'] : ['--no-memory'],
+  },
 ];
 
 function run(b: Bench): Promise<Record<string, unknown>> {
@@ -86,7 +92,7 @@ Command: \`${p.command}\` (${p.count} images × ${p.rounds} rounds).
 | figure | bare sharp | pipeline | result | target |
 |---|---|---|---|---|
 | throughput, images/s | ${f(p.bare.throughput, 1)} | ${f(p.pipeline.throughput, 1)} | **${f(p.throughputRatio)}×** | ≥ 0.8× |
-| latency p50, ms | ${f(p.bare.p50Ms, 0)} | ${f(p.pipeline.p50Ms, 0)} | **+${f(p.addedLatencyP50Ms, 1)} ms** | ≤ 30 ms |
+| latency p50, ms | ${f(p.bare.p50Ms, 0)} | ${f(p.pipeline.p50Ms, 0)} | **${p.addedLatencyP50Ms >= 0 ? '+' : ''}${f(p.addedLatencyP50Ms, 1)} ms** | ≤ 30 ms |
 ${p.memory ? `| RSS after 50 → ${p.memory.count} images, MB | | ${p.memory.rssMbAfter50} → ${p.memory.rssMbAtEnd} | **${f(p.memory.ratio)}×** | ≤ 1.5× |` : ''}
 
 ## Image processing alone (the sharp adapter vs bare sharp)

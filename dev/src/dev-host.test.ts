@@ -1,7 +1,8 @@
 /**
  * The dev host over real HTTP, with functions registered here instead of the manifest's:
- * routing, the gateway's 404/405/501 bodies, preflights, and Pub/Sub pushes turned into
- * CloudEvents by functions-framework.
+ * routing, the gateway's 404/405/501 bodies, preflights, Pub/Sub pushes turned into
+ * CloudEvents by functions-framework, and storage notifications turned into Eventarc's
+ * storage CloudEvents.
  */
 import { type CloudEvent, cloudEvent, http } from '@google-cloud/functions-framework';
 import type { FunctionSpec, Trigger } from '@taskman/functions/manifest';
@@ -22,9 +23,12 @@ const MANIFEST: FunctionSpec[] = [
   fn('dhNotWritten', { kind: 'http', method: 'GET', path: '/v1/later' }),
   fn('dhOnEvent', { kind: 'pubsub', topic: 'dh-topic' }),
   fn('dhFailing', { kind: 'pubsub', topic: 'dh-topic' }),
+  fn('dhOnUpload', { kind: 'storage', event: 'finalized', bucket: 'media' }),
+  fn('dhUploadFails', { kind: 'storage', event: 'finalized', bucket: 'media' }),
 ];
 
 const received: CloudEvent<unknown>[] = [];
+const uploads: CloudEvent<unknown>[] = [];
 
 /** Stands in for importing entries: registers what each "entry" would. */
 async function loadEntry(spec: FunctionSpec): Promise<boolean> {
@@ -33,9 +37,13 @@ async function loadEntry(spec: FunctionSpec): Promise<boolean> {
     cloudEvent(spec.name, (event: CloudEvent<unknown>) => {
       received.push(event);
     });
-  } else if (spec.name === 'dhFailing') {
+  } else if (spec.name === 'dhFailing' || spec.name === 'dhUploadFails') {
     cloudEvent(spec.name, () => {
       throw new Error('retry me');
+    });
+  } else if (spec.name === 'dhOnUpload') {
+    cloudEvent(spec.name, (event: CloudEvent<unknown>) => {
+      uploads.push(event);
     });
   } else {
     http(spec.name, (req, res) => {
@@ -48,7 +56,13 @@ async function loadEntry(spec: FunctionSpec): Promise<boolean> {
 let host: DevHost;
 
 beforeAll(async () => {
-  host = await startDevHost({ port: 0, manifest: MANIFEST, logger: pino({ level: 'silent' }), loadEntry });
+  host = await startDevHost({
+    port: 0,
+    manifest: MANIFEST,
+    logger: pino({ level: 'silent' }),
+    loadEntry,
+    buckets: { media: 'dh-media' },
+  });
 });
 
 afterAll(async () => {
@@ -187,5 +201,122 @@ describe('dev host event deliveries', () => {
     const get = await call('GET', '/_events/dhOnEvent/projects/p/topics/t');
     expect(get.res.status).toBe(405);
     expect(get.res.headers.get('allow')).toBe('POST');
+  });
+});
+
+/** A GCS notification as the Pub/Sub emulator pushes it. */
+function storagePush(messageId: string, eventType: string, object: Record<string, unknown>) {
+  return JSON.stringify({
+    subscription: 'projects/demo-taskman/subscriptions/dhOnUpload-push',
+    message: {
+      data: Buffer.from(JSON.stringify(object)).toString('base64'),
+      attributes: {
+        notificationConfig: `projects/_/buckets/${object.bucket}/notificationConfigs/1`,
+        eventType,
+        payloadFormat: 'JSON_API_V1',
+        bucketId: String(object.bucket),
+        objectId: String(object.name),
+        objectGeneration: String(object.generation),
+        eventTime: '2026-11-22T05:15:39.047Z',
+      },
+      messageId,
+      publishTime: '2026-11-22T05:15:39.100Z',
+    },
+  });
+}
+
+const OBJECT = {
+  kind: 'storage#object',
+  name: 'uploads/u1/cat.png',
+  bucket: 'dh-media',
+  generation: '1795324539047000',
+  metageneration: '1',
+  contentType: 'image/png',
+  size: '1234',
+  metadata: { a: 'b' },
+};
+
+const STORAGE_PATH = '/_events/dhOnUpload/projects/demo-taskman/topics/gcs-media-bucket';
+
+async function lastDelivery(): Promise<Delivery | undefined> {
+  const { json } = await call('GET', '/_dev/events');
+  return (json as { deliveries: Delivery[] }).deliveries.at(-1);
+}
+
+describe('dev host storage deliveries (Eventarc)', () => {
+  it('hands the function the storage CloudEvent Eventarc sends, and records the delivery', async () => {
+    const { res } = await call('POST', STORAGE_PATH, {
+      headers: { 'content-type': 'application/json' },
+      body: storagePush('s-1', 'OBJECT_FINALIZE', OBJECT),
+    });
+    expect(res.status).toBe(204);
+    const event = uploads.at(-1);
+    expect(event).toMatchObject({
+      specversion: '1.0',
+      id: 's-1',
+      source: '//storage.googleapis.com/projects/_/buckets/dh-media',
+      type: 'google.cloud.storage.object.v1.finalized',
+      subject: 'objects/uploads/u1/cat.png',
+      time: '2026-11-22T05:15:39.047Z',
+      bucket: 'dh-media',
+    });
+    expect(event?.data).toEqual(OBJECT);
+    expect(await lastDelivery()).toMatchObject({
+      function: 'dhOnUpload',
+      topic: 'gcs-media-bucket',
+      messageId: 's-1',
+      status: 204,
+      type: 'google.cloud.storage.object.v1.finalized',
+      subject: 'objects/uploads/u1/cat.png',
+    });
+  });
+
+  it("answers the push with the function's failure, so Pub/Sub redelivers", async () => {
+    const quiet = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const { res } = await call(
+      'POST',
+      '/_events/dhUploadFails/projects/demo-taskman/topics/gcs-media-bucket',
+      {
+        headers: { 'content-type': 'application/json' },
+        body: storagePush('s-2', 'OBJECT_FINALIZE', OBJECT),
+      },
+    );
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    expect(await lastDelivery()).toMatchObject({
+      function: 'dhUploadFails',
+      messageId: 's-2',
+      status: res.status,
+    });
+    quiet.mockRestore();
+  });
+
+  it("acknowledges, without calling the function, an event type or bucket that is not the trigger's", async () => {
+    const before = uploads.length;
+    const deleted = await call('POST', STORAGE_PATH, {
+      headers: { 'content-type': 'application/json' },
+      body: storagePush('s-3', 'OBJECT_DELETE', OBJECT),
+    });
+    expect(deleted.res.status).toBe(204);
+    expect(await lastDelivery()).toMatchObject({
+      messageId: 's-3',
+      status: 204,
+      type: 'google.cloud.storage.object.v1.deleted',
+      skipped: 'deleted events do not trigger dhOnUpload',
+    });
+    const other = await call('POST', STORAGE_PATH, {
+      headers: { 'content-type': 'application/json' },
+      body: storagePush('s-4', 'OBJECT_FINALIZE', { ...OBJECT, bucket: 'elsewhere' }),
+    });
+    expect(other.res.status).toBe(204);
+    expect((await lastDelivery())?.skipped).toMatch(/^bucket elsewhere is not the trigger's/);
+    expect(uploads.length).toBe(before);
+  });
+
+  it('answers 400 to a body that is not a Pub/Sub push', async () => {
+    const notJson = await call('POST', STORAGE_PATH, { body: 'nope' });
+    expect(notJson.res.status).toBe(400);
+    expect(notJson.json).toMatchObject({ error: { code: 'REQUEST.VALIDATION' } });
+    const noMessage = await call('POST', STORAGE_PATH, { body: '{}' });
+    expect(noMessage.res.status).toBe(400);
   });
 });

@@ -213,6 +213,9 @@ function syntheticRequest(
   req.rawHeaders = Object.entries(all).flatMap(([k, v]) => [k, String(v)]);
   req.push(body);
   req.push(null);
+  // Received whole: destroying it after use must not take the shared connection along
+  // (an IncomingMessage destroyed incomplete counts as aborted and destroys its socket).
+  req.complete = true;
   return req;
 }
 

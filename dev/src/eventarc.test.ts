@@ -129,12 +129,14 @@ describe('storageCloudEvent', () => {
       malformed: false,
       reason: 'not a Cloud Storage notification (eventType task.created)',
     });
-    expect(storageCloudEvent(push({ ...FINALIZE, payloadFormat: 'NONE' }, undefined))).toMatchObject({
+    expect(storageCloudEvent(push({ ...FINALIZE, payloadFormat: 'NONE' }, ''))).toMatchObject({
       ok: false,
       malformed: false,
     });
-    expect(
-      storageCloudEvent(push(FINALIZE, Buffer.from('not json').toString('base64'))),
-    ).toMatchObject({ ok: false, malformed: false, reason: 'the notification data is not JSON' });
+    expect(storageCloudEvent(push(FINALIZE, Buffer.from('not json').toString('base64')))).toMatchObject({
+      ok: false,
+      malformed: false,
+      reason: 'the notification data is not JSON',
+    });
   });
 });

@@ -176,7 +176,10 @@ async function main(): Promise<void> {
 
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const api = `http://localhost:${host.port}/v1`;
-  const where = (file: string | undefined) => relative(process.cwd(), file ?? '');
+  const where = (file: string | undefined) => {
+    const near = relative(process.cwd(), file ?? '');
+    return near.startsWith('..') ? (file ?? '') : near;
+  };
   out('');
   out(`Taskman local stack is up (${seconds} s).`);
   out(`  API          ${api}`);

@@ -22,7 +22,9 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log('npm run reprocess -- [--sizes name:WxH,…] [--formats auto|jpeg|webp|avif|png,…] [--quality 1-100] [--concurrency 1-16] [--max N] [--dry-run]');
+  console.log(
+    'npm run reprocess -- [--sizes name:WxH,…] [--formats auto|jpeg|webp|avif|png,…] [--quality 1-100] [--concurrency 1-16] [--max N] [--dry-run]',
+  );
   process.exit(0);
 }
 
@@ -54,7 +56,10 @@ try {
 }
 const concurrency = Number(values.concurrency);
 const maxItems = values.max === undefined ? undefined : Number(values.max);
-if (!Number.isInteger(concurrency) || (maxItems !== undefined && (!Number.isInteger(maxItems) || maxItems < 1))) {
+if (
+  !Number.isInteger(concurrency) ||
+  (maxItems !== undefined && (!Number.isInteger(maxItems) || maxItems < 1))
+) {
   console.error('--concurrency and --max take whole numbers');
   process.exit(2);
 }
@@ -63,7 +68,9 @@ const tty = process.stdout.isTTY;
 const started = Date.now();
 let lastPrinted = -1;
 const sizes = deps.media.sizes.map((s) => `${s.name}:${s.width}x${s.height}`).join(',');
-console.log(`Reprocessing media in ${deps.media.bucket} with sizes ${sizes}, formats ${deps.media.formats.join(',')} (settings ${configHashOf(deps.media)})${values['dry-run'] ? ' — dry run' : ''}`);
+console.log(
+  `Reprocessing media in ${deps.media.bucket} with sizes ${sizes}, formats ${deps.media.formats.join(',')} (settings ${configHashOf(deps.media)})${values['dry-run'] ? ' — dry run' : ''}`,
+);
 
 const result = await runReprocess(
   { concurrency, dryRun: values['dry-run'], batchSize: 50, ...(maxItems ? { maxItems } : {}) },

@@ -6,8 +6,10 @@
  * `npm run manifest`). The OpenAPI document is generated from the same entries.
  */
 
+import { AuditEntrySchema, ListAuditQuerySchema } from '@taskman/shared/domain/audit.schema';
 import { CommentSchema, CreateCommentBodySchema } from '@taskman/shared/domain/comment.schema';
 import { ErrorBodySchema, IdSchema, PageQuerySchema, pageSchema } from '@taskman/shared/domain/common.schema';
+import type { Topic } from '@taskman/shared/domain/event.schema';
 import {
   AttachBodySchema,
   CreateUploadBodySchema,
@@ -18,6 +20,11 @@ import {
   TaskMediaParamsSchema,
   ThumbnailQuerySchema,
 } from '@taskman/shared/domain/media.schema';
+import {
+  ListNotificationsQuerySchema,
+  NotificationIdParamsSchema,
+  NotificationSchema,
+} from '@taskman/shared/domain/notification.schema';
 import {
   CreateTaskBodySchema,
   ListTasksQuerySchema,
@@ -356,6 +363,41 @@ export const API = contracts({
     params: TaskIdParamsSchema,
     responses: { 200: z.object({ items: z.array(MediaSchema) }) },
   },
+  notificationsList: {
+    method: 'GET',
+    path: '/v1/notifications',
+    auth: 'user',
+    summary: "The caller's notifications, newest first (?unread=true: only unread)",
+    tag: 'notifications',
+    query: ListNotificationsQuerySchema,
+    responses: { 200: pageSchema(NotificationSchema) },
+  },
+  notificationsRead: {
+    method: 'POST',
+    path: '/v1/notifications/{id}/read',
+    auth: 'user',
+    summary: 'Mark one of your notifications read',
+    tag: 'notifications',
+    params: NotificationIdParamsSchema,
+    responses: { 204: NoContent },
+  },
+  notificationsReadAll: {
+    method: 'POST',
+    path: '/v1/notifications/read-all',
+    auth: 'user',
+    summary: 'Mark all your notifications read',
+    tag: 'notifications',
+    responses: { 204: NoContent },
+  },
+  auditList: {
+    method: 'GET',
+    path: '/v1/audit',
+    auth: 'admin',
+    summary: 'Every recorded event, newest first, filtered by entity or actor (admin)',
+    tag: 'audit',
+    query: ListAuditQuerySchema,
+    responses: { 200: pageSchema(AuditEntrySchema) },
+  },
 });
 
 const AUTH_SECRETS = ['FIREBASE_API_KEY'];
@@ -391,7 +433,24 @@ const HTTP_ENTRIES: Record<keyof typeof API, { entry: string; secrets?: string[]
   taskMediaAttach: { entry: 'tasks/media-attach' },
   taskMediaDetach: { entry: 'tasks/media-detach' },
   taskMediaList: { entry: 'tasks/media-list' },
+  notificationsList: { entry: 'notifications/list' },
+  notificationsRead: { entry: 'notifications/read' },
+  notificationsReadAll: { entry: 'notifications/read-all' },
+  auditList: { entry: 'audit/list' },
 };
+
+/** An event consumer on `topic` (see `consumerFunction`): applies each envelope once. */
+function consumer(name: string, entry: string, topic: Topic): FunctionSpec {
+  return {
+    name,
+    entry,
+    trigger: { kind: 'pubsub', topic },
+    memory: '256Mi',
+    timeoutSeconds: 60,
+    secrets: [],
+    env: {},
+  };
+}
 
 /** Every function. */
 export const MANIFEST: readonly FunctionSpec[] = [
@@ -434,6 +493,12 @@ export const MANIFEST: readonly FunctionSpec[] = [
     secrets: [],
     env: {},
   },
+  consumer('auditTaskEvents', 'events/audit-task-events', 'task-events'),
+  consumer('auditMediaEvents', 'events/audit-media-events', 'media-events'),
+  consumer('auditUserEvents', 'events/audit-user-events', 'user-events'),
+  consumer('notifyTaskEvents', 'notifications/notify-task-events', 'task-events'),
+  consumer('notifyMediaEvents', 'notifications/notify-media-events', 'media-events'),
+  consumer('notifyUserEvents', 'notifications/notify-user-events', 'user-events'),
 ];
 
 /** The manifest entry of a function; throws for an unknown name (a wiring bug). */

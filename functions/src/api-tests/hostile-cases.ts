@@ -286,11 +286,106 @@ export const BAD_IDS: readonly string[] = [
   '%E2%80%AE',
 ];
 
-/** The path `template` with its `{id}` replaced by each bad id. */
-export function idCases(template: string): HostileCase[] {
+/** The path `template` with its `{param}` (default `{id}`) replaced by each bad id. */
+export function idCases(template: string, param = 'id'): HostileCase[] {
   return BAD_IDS.map((id) => ({
-    label: `id ${id.slice(0, 30)}`,
-    path: template.replace('{id}', id),
+    label: `${param} ${id.slice(0, 30)}`,
+    path: template.replace(`{${param}}`, id),
     expect: '4xx' as const,
   }));
+}
+
+/** One part of a hand-made multipart body, CRLF line ends as the format wants. */
+function part(boundary: string, disposition: string, contentType: string | null, bytes: Buffer): Buffer {
+  const head = `--${boundary}\r\nContent-Disposition: ${disposition}\r\n${contentType ? `Content-Type: ${contentType}\r\n` : ''}\r\n`;
+  return Buffer.concat([Buffer.from(head), bytes, Buffer.from('\r\n')]);
+}
+
+/**
+ * Hostile bodies for a `multipart/form-data` upload route taking one part `file` of at most
+ * `limitBytes`: other media types, broken multipart (no boundary, garbage, cut short inside
+ * the file, no closing boundary), the file in the wrong part or as a plain field, an empty
+ * file, HTML named `.jpg`, and files over the limit, announced or not by Content-Length.
+ * `image` is a real image, so that only the flaw named makes each case hostile.
+ */
+export function multipartCases(image: Buffer, limitBytes: number): HostileCase[] {
+  const b = 'hostile-boundary';
+  const type = `multipart/form-data; boundary=${b}`;
+  const end = Buffer.from(`--${b}--\r\n`);
+  const file = (bytes: Buffer, name = 'file', filename = 'photo.jpg') =>
+    part(b, `form-data; name="${name}"; filename="${filename}"`, 'image/jpeg', bytes);
+  const whole = (...parts: Buffer[]) => Buffer.concat([...parts, end]);
+  const html = Buffer.from('<!doctype html><html><body><script>alert(1)</script></body></html>\n');
+  // JPEG magic, then filler: an image as far as the first bytes tell, over the limit.
+  const oversize = (size: number) =>
+    Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(size - 4, 0x20)]);
+  const unsupported = { expect: 415, code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE' } as const;
+  return [
+    { label: 'a JSON body', raw: '{"file":"x"}', ...unsupported },
+    { label: 'no body at all', raw: null, ...unsupported },
+    {
+      label: 'the image as application/octet-stream',
+      raw: image,
+      contentType: 'application/octet-stream',
+      ...unsupported,
+    },
+    { label: 'the image as image/jpeg', raw: image, contentType: 'image/jpeg', ...unsupported },
+    {
+      label: 'form-urlencoded',
+      raw: 'file=x',
+      contentType: 'application/x-www-form-urlencoded',
+      ...unsupported,
+    },
+    {
+      label: 'multipart without a boundary',
+      raw: whole(file(image)),
+      contentType: 'multipart/form-data',
+      expect: 400,
+    },
+    {
+      label: 'multipart with another boundary',
+      raw: whole(file(image)),
+      contentType: 'multipart/form-data; boundary=other',
+      expect: 400,
+    },
+    { label: 'multipart garbage', raw: 'garbage', contentType: type, expect: 400 },
+    { label: 'an empty multipart body', raw: '', contentType: type, expect: 400 },
+    { label: 'only the closing boundary', raw: end, contentType: type, expect: 400 },
+    { label: 'the file part cut short', raw: file(image).subarray(0, 2_000), contentType: type, expect: 400 },
+    { label: 'no closing boundary', raw: file(image), contentType: type, expect: 400 },
+    {
+      label: 'the file in a part named "other"',
+      raw: whole(file(image, 'other')),
+      contentType: type,
+      expect: 400,
+    },
+    {
+      label: 'the file as a plain field',
+      raw: whole(part(b, 'form-data; name="file"', null, image)),
+      contentType: type,
+      expect: 400,
+    },
+    {
+      label: 'an empty file',
+      raw: whole(file(Buffer.alloc(0))),
+      contentType: type,
+      expect: 400,
+      code: 'REQUEST.VALIDATION',
+    },
+    { label: 'HTML named .jpg', raw: whole(file(html)), contentType: type, ...unsupported },
+    {
+      label: `a file of ${limitBytes + 1} bytes`,
+      raw: whole(file(oversize(limitBytes + 1))),
+      contentType: type,
+      expect: 413,
+      code: 'REQUEST.TOO_LARGE',
+    },
+    {
+      label: `a file of ${limitBytes + 200_000} bytes`,
+      raw: whole(file(oversize(limitBytes + 200_000))),
+      contentType: type,
+      expect: 413,
+      code: 'REQUEST.TOO_LARGE',
+    },
+  ];
 }

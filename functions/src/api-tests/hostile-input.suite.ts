@@ -1,34 +1,51 @@
 /**
  * Bad input never breaks a function (QUALITY.md): for every route of the manifest, the
- * generated hostile requests of `hostile-cases.ts` (bodies, query strings, path ids) are
- * each answered with a 4xx and the error body — none ≥ 500 — and afterwards the state the
- * route could change is exactly as before (tasks with their ETags, comments, profiles,
- * roles, the number of accounts, sessions).
+ * generated hostile requests of `hostile-cases.ts` (bodies, multipart uploads, query
+ * strings, path ids) are each answered with a 4xx and the error body — none ≥ 500 — and
+ * afterwards the state the route could change is exactly as before (tasks with their ETags,
+ * comments, profiles, roles, the number of accounts, sessions, media and galleries).
  */
 import type { Task } from '@taskman/shared/domain/task.schema';
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { API } from '../manifest.ts';
 import { type Account, type ApiClient, uniqueEmail } from './client.ts';
+import { notificationsOf, welcomeOf } from './event-effects.ts';
 import {
   CommentPage,
   createTask,
   errorProblems,
   expectOk,
+  fixture,
   listAll,
+  MediaPage,
   mapLimit,
+  multipartBody,
+  readTask,
+  readyMedia,
   StrictComment,
+  StrictMedia,
   StrictSession,
   StrictUser,
   TaskPage,
   UserPage,
 } from './expectations.ts';
-import { bodyCases, type HostileCase, idCases, queryCases, unexpectedBodyCases } from './hostile-cases.ts';
+import {
+  bodyCases,
+  type HostileCase,
+  idCases,
+  multipartCases,
+  queryCases,
+  unexpectedBodyCases,
+} from './hostile-cases.ts';
 
 type RouteName = keyof typeof API;
 
 const BODY_LIMIT = 256 * 1024;
+/** The multipart upload's limit (API.md: one part `file` of at most 10 MiB). */
+const MULTIPART_LIMIT = 10 * 1024 * 1024;
 const IN_FLIGHT = 8;
+const UPLOAD_IMAGE = fixture('Landscape_1.jpg');
 
 /** What a route's hostile run needs: who calls, where, a valid body, and the state to compare. */
 interface Target {
@@ -37,6 +54,8 @@ interface Target {
   path: string;
   /** A body the contract accepts, for routes that take one. */
   valid?: Record<string, unknown>;
+  /** A multipart body the route accepts, sent where a case keeps the body (multipart routes). */
+  validMultipart?: { headers: Record<string, string>; raw: Buffer };
   /** Everything the route could change, read back through the API. */
   state(): Promise<unknown>;
 }
@@ -83,6 +102,45 @@ async function sessionWorld(api: ApiClient) {
     return { me, users: await userCount(api) };
   };
   return { m, state };
+}
+
+const StrictGallery = z.strictObject({ items: z.array(StrictMedia) });
+
+/**
+ * An owner with a task and two processed media, one attached to the task, and the state of
+ * it all: every media of the owner (status, variants, taskIds), the task with its ETag, the
+ * gallery.
+ */
+async function mediaWorld(api: ApiClient) {
+  const owner = await api.member('owner');
+  const task = await createTask(api, owner);
+  const attached = await readyMedia(api, owner);
+  const loose = await readyMedia(api, owner);
+  expectOk(
+    await api.call('POST', `/v1/tasks/${task.id}/media`, {
+      token: owner.token,
+      body: { mediaId: attached.id },
+    }),
+    201,
+    StrictMedia,
+  );
+  const state = async () => ({
+    media: await listAll(api, owner, '/v1/media', MediaPage),
+    task: await readTask(api, owner, task.id),
+    gallery: expectOk(
+      await api.call('GET', `/v1/tasks/${task.id}/media`, { token: owner.token }),
+      200,
+      StrictGallery,
+    ).items,
+  });
+  return { owner, task, attached, loose, state };
+}
+
+/** A member with their welcome notification (unread), and all their notifications as state. */
+async function notificationWorld(api: ApiClient) {
+  const m = await api.member('notified');
+  const welcome = await welcomeOf(api, m);
+  return { m, welcome, state: () => notificationsOf(api, m) };
 }
 
 const TARGETS: { [K in RouteName]: (api: ApiClient) => Promise<Target> } = {
@@ -187,7 +245,99 @@ const TARGETS: { [K in RouteName]: (api: ApiClient) => Promise<Target> } = {
     const { owner, task, state } = await taskWorld(api);
     return { token: owner.token, path: `/v1/tasks/${task.id}/comments`, state };
   },
+  mediaCreateUpload: async (api) => {
+    const { owner, state } = await mediaWorld(api);
+    return {
+      token: owner.token,
+      path: '/v1/media/uploads',
+      valid: { filename: 'photo.jpg', contentType: 'image/jpeg', size: UPLOAD_IMAGE.length },
+      state,
+    };
+  },
+  mediaUpload: async (api) => {
+    const { owner, state } = await mediaWorld(api);
+    return {
+      token: owner.token,
+      path: '/v1/media',
+      validMultipart: multipartBody({
+        filename: 'photo.jpg',
+        contentType: 'image/jpeg',
+        bytes: UPLOAD_IMAGE,
+      }),
+      state,
+    };
+  },
+  mediaList: async (api) => {
+    const { owner, state } = await mediaWorld(api);
+    return { token: owner.token, path: '/v1/media', state };
+  },
+  mediaGet: async (api) => {
+    const { owner, attached, state } = await mediaWorld(api);
+    return { token: owner.token, path: `/v1/media/${attached.id}`, state };
+  },
+  mediaDownload: async (api) => {
+    const { owner, attached, state } = await mediaWorld(api);
+    return { token: owner.token, path: `/v1/media/${attached.id}/download`, state };
+  },
+  mediaThumbnail: async (api) => {
+    const { owner, attached, state } = await mediaWorld(api);
+    return { token: owner.token, path: `/v1/media/${attached.id}/thumbnail`, state };
+  },
+  mediaOptimize: async (api) => {
+    const { owner, attached, state } = await mediaWorld(api);
+    return {
+      token: owner.token,
+      path: `/v1/media/${attached.id}/optimize`,
+      valid: { format: 'webp', quality: 80, maxWidth: 640 },
+      state,
+    };
+  },
+  mediaDelete: async (api) => {
+    const { owner, attached, state } = await mediaWorld(api);
+    return { token: owner.token, path: `/v1/media/${attached.id}`, state };
+  },
+  taskMediaAttach: async (api) => {
+    const { owner, task, loose, state } = await mediaWorld(api);
+    return { token: owner.token, path: `/v1/tasks/${task.id}/media`, valid: { mediaId: loose.id }, state };
+  },
+  taskMediaDetach: async (api) => {
+    const { owner, task, attached, state } = await mediaWorld(api);
+    return { token: owner.token, path: `/v1/tasks/${task.id}/media/${attached.id}`, state };
+  },
+  taskMediaList: async (api) => {
+    const { owner, task, state } = await mediaWorld(api);
+    return { token: owner.token, path: `/v1/tasks/${task.id}/media`, state };
+  },
+  notificationsList: async (api) => {
+    const { m, state } = await notificationWorld(api);
+    return { token: m.token, path: '/v1/notifications', state };
+  },
+  notificationsRead: async (api) => {
+    const { m, welcome, state } = await notificationWorld(api);
+    return { token: m.token, path: `/v1/notifications/${welcome.id}/read`, state };
+  },
+  notificationsReadAll: async (api) => {
+    const { m, state } = await notificationWorld(api);
+    return { token: m.token, path: '/v1/notifications/read-all', state };
+  },
+  // A read: events of other tests may add entries meanwhile, so no state to compare.
+  auditList: async (api) => ({
+    token: (await api.admin()).token,
+    path: '/v1/audit',
+    state: async () => null,
+  }),
 };
+
+/** The route's template with every `{param}` but `keep` filled from the target's real path. */
+function templateKeeping(template: string, path: string, keep: string): string {
+  const real = path.split('/');
+  return template
+    .split('/')
+    .map((segment, i) =>
+      /^\{\w+\}$/.test(segment) && segment !== `{${keep}}` ? (real[i] ?? segment) : segment,
+    )
+    .join('/');
+}
 
 /** Every hostile case of a route. */
 function casesOf(name: RouteName, target: Target): HostileCase[] {
@@ -195,12 +345,16 @@ function casesOf(name: RouteName, target: Target): HostileCase[] {
   const cases: HostileCase[] = [];
   if ('body' in contract && contract.body && target.valid) {
     cases.push(...bodyCases(contract.body as z.ZodType, target.valid, BODY_LIMIT));
+  } else if ('multipart' in contract && contract.multipart) {
+    cases.push(...multipartCases(UPLOAD_IMAGE, MULTIPART_LIMIT));
   } else {
     cases.push(...unexpectedBodyCases());
   }
   const query = 'query' in contract ? (contract.query as z.ZodObject) : undefined;
   cases.push(...queryCases(query));
-  if (contract.path.includes('{id}')) cases.push(...idCases(contract.path));
+  for (const param of contract.path.match(/(?<=\{)\w+(?=\})/g) ?? []) {
+    cases.push(...idCases(templateKeeping(contract.path, target.path, param), param));
+  }
   // A stale or garbled If-Match never passes for a write of a versioned task.
   if (contract.path === '/v1/tasks/{id}' && (contract.method === 'PATCH' || contract.method === 'DELETE')) {
     for (const ifMatch of ['"0"', '"', 'W/', 'x'.repeat(5_000), '"1" "1"']) {
@@ -231,6 +385,9 @@ export function hostileInputSuite(client: () => ApiClient): void {
             if (target.valid) {
               raw = JSON.stringify(target.valid);
               headers['Content-Type'] = 'application/json';
+            } else if (target.validMultipart) {
+              raw = target.validMultipart.raw;
+              Object.assign(headers, target.validMultipart.headers);
             }
           } else if (c.raw !== null) {
             raw = c.raw;

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { API } from '../manifest.ts';
 import { type ApiClient, type CallOptions, uniqueEmail } from './client.ts';
+import { welcomeOf } from './event-effects.ts';
 import {
   correlationId,
   createTask,
@@ -182,6 +183,20 @@ const EXAMPLES: { [K in RouteName]: (api: ApiClient) => Promise<Example> } = {
     const { owner, task } = await mediaWorld(api, { attached: true });
     return { path: `/v1/tasks/${task.id}/media`, options: { token: owner.token } };
   },
+  notificationsList: async (api) => ({
+    path: '/v1/notifications?limit=10&unread=true',
+    options: { token: (await api.member('notified')).token },
+  }),
+  notificationsRead: async (api) => {
+    const m = await api.member('notified');
+    const welcome = await welcomeOf(api, m);
+    return { path: `/v1/notifications/${welcome.id}/read`, options: { token: m.token } };
+  },
+  notificationsReadAll: async (api) => ({
+    path: '/v1/notifications/read-all',
+    options: { token: (await api.member('notified')).token },
+  }),
+  auditList: async (api) => ({ path: '/v1/audit?limit=5', options: { token: (await api.admin()).token } }),
 };
 
 /**

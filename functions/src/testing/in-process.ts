@@ -2,13 +2,18 @@
  * Component-test harness: loads function entries in this process on in-memory adapters
  * and sends them real HTTP through functions-framework's own server, so the framework's
  * body parsing and our runtime are exercised exactly as deployed. A small gateway routes
- * `METHOD /v1/path` to the function, as the dev host and API Gateway do, and
- * `POST /_events/<name>` to an event function, as the dev host does for its deliveries.
+ * `METHOD /v1/path` to the function, as the dev host and API Gateway do, and hands a
+ * CloudEvent POSTed to `/_events/<name>` to that event function (Eventarc's part, which the
+ * dev host plays by converting Pub/Sub pushes).
  *
  * Storage plays its part too: every object written under `uploads/` of the memory store
  * is announced to the storage-finalize functions (processUpload) as Eventarc would — a
  * binary-mode CloudEvent through functions-framework, retried while the function fails —
  * and the `memory://` signed URLs the API hands out are answered by the memory store.
+ * Pub/Sub too: every event the memory publisher gets is delivered, after the publish
+ * returns, to each function the manifest subscribes to its topic — a `messagePublished`
+ * CloudEvent through functions-framework, retried while the function fails, as a push
+ * subscription would.
  * It satisfies the API suites' `MediaApiClient`, so the same suites run here and against
  * the local stack.
  */
@@ -17,10 +22,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { createLogger, setLogger } from '@taskman/shared/logging/logger';
+import type { BlobInfo } from '@taskman/shared/ports/blob-store';
 import { setAppDeps } from '@taskman/shared/runtime/deps';
 import { matchPath } from '@taskman/shared/runtime/http-contract';
 import { type MemoryDeps, memoryDeps } from '@taskman/shared/runtime/memory-deps';
-import type { BlobInfo } from '@taskman/shared/ports/blob-store';
 import { seedAdmin } from '@taskman/shared/users/seed-admin';
 import {
   type Account,
@@ -32,6 +37,7 @@ import {
   type MediaStorage,
 } from '../api-tests/client.ts';
 import { MANIFEST } from '../manifest.ts';
+import { messagePublishedEvent } from './pubsub-events.ts';
 import { finalizedEvent, type ObjectResource, objectResource } from './storage-events.ts';
 
 export type { Reply } from '../api-tests/client.ts';
@@ -42,9 +48,7 @@ export interface InProcessApi extends MediaApiClient {
   member(name: string): Promise<Account>;
   /** Seeds `admin@example.com` (idempotent) and signs it in. */
   admin(): Promise<Account>;
-  /** Every finalize delivery so far: the object, the event id and each attempt's status. */
-  deliveries: { object: string; id: string; statuses: number[] }[];
-  /** Resolves once no finalize delivery is in flight. */
+  /** Resolves once no finalize or Pub/Sub delivery is in flight. */
   idle(): Promise<void>;
   close(): Promise<void>;
 }
@@ -112,11 +116,10 @@ export async function inProcessApi(): Promise<InProcessApi> {
   const finalizeFunctions = MANIFEST.filter(
     (s) => s.trigger.kind === 'storage' && s.trigger.event === 'finalized',
   ).map((s) => s.name);
-  const deliveries: InProcessApi['deliveries'] = [];
   const inFlight = new Set<Promise<void>>();
   let closing = false;
 
-  /** One delivery of `event` to `name`; the HTTP status functions-framework answered. */
+  /** One delivery of the finalize event of `object` to `name`; the status functions-framework answered. */
   const send = async (name: string, object: ObjectResource, id: string): Promise<number> => {
     const { headers, body } = finalizedEvent(object, id);
     return (await client.call('POST', `/_events/${name}`, { headers, raw: body })).status;
@@ -126,13 +129,11 @@ export async function inProcessApi(): Promise<InProcessApi> {
     const created = deps.blobs.createdAt(info.bucket, info.name) ?? new Date().toISOString();
     const object = objectResource({ ...info, timeCreated: created });
     for (const name of finalizeFunctions) {
-      const record = { object: info.name, id: randomUUID(), statuses: [] as number[] };
-      deliveries.push(record);
+      const id = randomUUID();
       const run = (async () => {
         await new Promise<void>((r) => setImmediate(r)); // after the write returns, as a notification
         for (let attempt = 0; attempt < DELIVERY_ATTEMPTS && !closing; attempt++) {
-          const status = await send(name, object, record.id).catch(() => 0);
-          record.statuses.push(status);
+          const status = await send(name, object, id).catch(() => 0);
           if (status >= 200 && status < 300) return;
           await new Promise<void>((r) => setTimeout(r, DELIVERY_BACKOFF_MS * 2 ** attempt));
         }
@@ -143,6 +144,35 @@ export async function inProcessApi(): Promise<InProcessApi> {
   };
   const unsubscribe = deps.blobs.onWrite((info) => {
     if (info.name.startsWith('uploads/')) announce(info);
+  });
+
+  /** A push subscription's part: deliver each published event to the topic's functions. */
+  const subscribers = (topic: string) =>
+    MANIFEST.filter((s) => s.trigger.kind === 'pubsub' && s.trigger.topic === topic).map((s) => s.name);
+  const unsubscribeEvents = deps.publisher.onPublish((topic, envelope, attributes) => {
+    for (const name of subscribers(topic)) {
+      const messageId = randomUUID();
+      const run = (async () => {
+        await new Promise<void>((r) => setImmediate(r)); // asynchronously, as Pub/Sub pushes
+        for (let attempt = 0; attempt < DELIVERY_ATTEMPTS && !closing; attempt++) {
+          const { headers, body } = messagePublishedEvent(
+            process.env.GOOGLE_CLOUD_PROJECT ?? 'demo-taskman',
+            topic,
+            envelope,
+            attributes,
+            messageId,
+          );
+          const status = await client
+            .call('POST', `/_events/${name}`, { headers, raw: body })
+            .then((r) => r.status)
+            .catch(() => 0);
+          if (status >= 200 && status < 300) return;
+          await new Promise<void>((r) => setTimeout(r, DELIVERY_BACKOFF_MS * 2 ** attempt));
+        }
+      })();
+      inFlight.add(run);
+      void run.finally(() => inFlight.delete(run));
+    }
   });
   const idle = async () => {
     while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
@@ -184,7 +214,6 @@ export async function inProcessApi(): Promise<InProcessApi> {
   return {
     deps,
     storage,
-    deliveries,
     idle,
     call: client.call,
     member: client.member,
@@ -194,8 +223,9 @@ export async function inProcessApi(): Promise<InProcessApi> {
     },
     close: async () => {
       unsubscribe();
+      unsubscribeEvents();
+      closing = true; // no more retries: let what is in flight finish
       await idle();
-      closing = true;
       client.close();
       await new Promise<void>((r) => gateway.close(() => r()));
     },

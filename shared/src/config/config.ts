@@ -38,6 +38,10 @@ const ConfigSchema = z.object({
     ),
   /** Timeout for every outbound call made with fetch, in milliseconds. */
   outboundTimeoutMs: intFromEnv(10_000, 100, 120_000),
+  /** Events older than this (by envelope timestamp) are dropped by consumers, with a log line. */
+  eventMaxAgeSeconds: intFromEnv(24 * 3600, 60, 30 * 24 * 3600),
+  /** How long audit entries are kept (their `expiresAt`, for a Firestore TTL policy). */
+  auditRetentionDays: intFromEnv(365, 1, 10 * 365),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -59,6 +63,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     idempotencyTtlHours: env.IDEMPOTENCY_TTL_HOURS,
     corsOrigins: env.CORS_ORIGINS,
     outboundTimeoutMs: env.OUTBOUND_TIMEOUT_MS,
+    eventMaxAgeSeconds: env.EVENT_MAX_AGE_SECONDS,
+    auditRetentionDays: env.AUDIT_RETENTION_DAYS,
   });
   if (!result.success) {
     const names: Record<string, string> = {
@@ -68,6 +74,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       rateLimitPerMinute: 'RATE_LIMIT_PER_MINUTE',
       idempotencyTtlHours: 'IDEMPOTENCY_TTL_HOURS',
       outboundTimeoutMs: 'OUTBOUND_TIMEOUT_MS',
+      eventMaxAgeSeconds: 'EVENT_MAX_AGE_SECONDS',
+      auditRetentionDays: 'AUDIT_RETENTION_DAYS',
     };
     const lines = result.error.issues.map((i) => {
       const key = String(i.path[0] ?? '');

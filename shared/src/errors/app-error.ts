@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   'USER.NOT_FOUND': { status: 404, retryable: false },
   'MEDIA.NOT_FOUND': { status: 404, retryable: false },
   'MEDIA.VARIANT_NOT_FOUND': { status: 404, retryable: false },
+  'NOTIFICATION.NOT_FOUND': { status: 404, retryable: false },
   'MEDIA.NOT_READY': { status: 409, retryable: false },
   'MEDIA.BUSY': { status: 503, retryable: true },
   'TASK.FORBIDDEN_FIELD': { status: 403, retryable: false },

@@ -78,7 +78,12 @@ async function publishEntry(deps: Pick<Deps, 'publisher' | 'store'>, doc: Outbox
   if (doc.command) {
     const { topic, message } = doc.command;
     id = message.id;
-    await deps.publisher.send(topic, message, { commandType: message.type, commandId: id, correlationId: message.correlationId, ...trace });
+    await deps.publisher.send(topic, message, {
+      commandType: message.type,
+      commandId: id,
+      correlationId: message.correlationId,
+      ...trace,
+    });
     logs.eventPublished(message.type, id, topic);
   } else if (doc.envelope) {
     const { envelope } = doc;
@@ -99,10 +104,18 @@ async function publishEntry(deps: Pick<Deps, 'publisher' | 'store'>, doc: Outbox
 }
 
 /** Sends commands recorded by a committed unit of work; never throws (the relay retries). */
-export async function dispatchCommands(deps: Pick<Deps, 'publisher' | 'store'>, commands: { topic: string; command: Command }[]): Promise<void> {
+export async function dispatchCommands(
+  deps: Pick<Deps, 'publisher' | 'store'>,
+  commands: { topic: string; command: Command }[],
+): Promise<void> {
   for (const { topic, command } of commands) {
     try {
-      await publishEntry(deps, { command: { topic, message: command }, createdAt: command.timestamp, traceparent: currentContext()?.traceparent ?? null, leaseUntil: null });
+      await publishEntry(deps, {
+        command: { topic, message: command },
+        createdAt: command.timestamp,
+        traceparent: currentContext()?.traceparent ?? null,
+        leaseUntil: null,
+      });
     } catch (error) {
       logs.eventPublishDeferred(command.id, error);
     }

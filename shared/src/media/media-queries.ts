@@ -57,6 +57,8 @@ export async function downloadUrl(req: { actor: Principal; id: string }, deps: M
     method: 'GET',
     expiresInSeconds: deps.media.downloadUrlTtlSeconds,
     responseDisposition: attachmentName(doc.filename),
+    // The type the bytes were found to be, not the one the client declared.
+    ...(object === doc.object ? { responseType: doc.contentType } : {}),
   });
   return signed.url;
 }

@@ -10,27 +10,50 @@ import { optimizeMedia, requestOptimization } from './optimize-media.ts';
 import { processUpload } from './process-upload.ts';
 
 setLogger(createLogger({ level: 'silent' }));
-const photo = readFileSync(join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'images', 'flowers.jpeg'));
+const photo = readFileSync(
+  join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'images', 'flowers.jpeg'),
+);
 const actor = { uid: 'u1', email: undefined, role: 'member' as const };
 const origin = { actorId: 'u1', correlationId: 'c1' };
 
 it('renders the optimized variant once, however often the command arrives', async () => {
   const deps = memoryDeps();
   await deps.store.transact(async (tx) =>
-    tx.create(USERS, 'u1', { id: 'u1', email: 'u@example.com', displayName: 'U', role: 'member', preferences: {}, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z' }),
+    tx.create(USERS, 'u1', {
+      id: 'u1',
+      email: 'u@example.com',
+      displayName: 'U',
+      role: 'member',
+      preferences: {},
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    }),
   );
-  const info = await deps.blobs.write(deps.media.bucket, 'uploads/u1/m1/f.jpg', photo, { contentType: 'image/jpeg' });
+  const info = await deps.blobs.write(deps.media.bucket, 'uploads/u1/m1/f.jpg', photo, {
+    contentType: 'image/jpeg',
+  });
   await processUpload({ ...info, metadata: {} }, deps);
 
-  const media = await requestOptimization({ actor, origin, id: 'm1', format: 'webp', quality: 60, maxWidth: 800 }, deps);
+  const media = await requestOptimization(
+    { actor, origin, id: 'm1', format: 'webp', quality: 60, maxWidth: 800 },
+    deps,
+  );
   expect(media.id).toBe('m1');
   expect(deps.publisher.sent).toHaveLength(1);
   const command = deps.publisher.sent[0]!.command;
-  expect(deps.publisher.sent[0]).toMatchObject({ topic: 'media-optimize', attributes: { commandType: 'media.optimize' } });
+  expect(deps.publisher.sent[0]).toMatchObject({
+    topic: 'media-optimize',
+    attributes: { commandType: 'media.optimize' },
+  });
 
   for (let i = 0; i < 3; i++) expect(await optimizeMedia(command, deps)).toBe('done');
   const doc = (await deps.store.get<MediaDoc>(MEDIA, 'm1'))?.data;
-  expect(doc?.variants.at(-1)).toMatchObject({ name: 'optimized-webp', width: 800, height: 450, contentType: 'image/webp' });
+  expect(doc?.variants.at(-1)).toMatchObject({
+    name: 'optimized-webp',
+    width: 800,
+    height: 450,
+    contentType: 'image/webp',
+  });
   expect(deps.publisher.types().filter((t) => t === 'media.processed')).toHaveLength(2); // the upload's and this one
   expect(await deps.blobs.stat(deps.media.bucket, 'variants/m1/optimized-webp.webp')).not.toBeNull();
 });
@@ -38,8 +61,33 @@ it('renders the optimized variant once, however often the command arrives', asyn
 it('refuses media that are not ready, and strangers get 404', async () => {
   const deps = memoryDeps();
   await deps.store.transact(async (tx) =>
-    tx.create(MEDIA, 'p1', { id: 'p1', ownerId: 'u1', filename: 'f', contentType: 'image/jpeg', size: 1, status: 'pending', failureReason: null, width: null, height: null, variants: [], taskIds: [], createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', bucket: 'b', object: 'o', sourceGeneration: null, processedGeneration: null, lease: null, variantObjects: [] }),
+    tx.create(MEDIA, 'p1', {
+      id: 'p1',
+      ownerId: 'u1',
+      filename: 'f',
+      contentType: 'image/jpeg',
+      size: 1,
+      status: 'pending',
+      failureReason: null,
+      width: null,
+      height: null,
+      variants: [],
+      taskIds: [],
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+      bucket: 'b',
+      object: 'o',
+      sourceGeneration: null,
+      processedGeneration: null,
+      lease: null,
+      variantObjects: [],
+    }),
   );
-  await expect(requestOptimization({ actor, origin, id: 'p1', format: 'webp' }, deps)).rejects.toMatchObject({ code: 'MEDIA.NOT_READY', status: 409 });
-  await expect(requestOptimization({ actor: { ...actor, uid: 'u2' }, origin, id: 'p1', format: 'webp' }, deps)).rejects.toMatchObject({ status: 404 });
+  await expect(requestOptimization({ actor, origin, id: 'p1', format: 'webp' }, deps)).rejects.toMatchObject({
+    code: 'MEDIA.NOT_READY',
+    status: 409,
+  });
+  await expect(
+    requestOptimization({ actor: { ...actor, uid: 'u2' }, origin, id: 'p1', format: 'webp' }, deps),
+  ).rejects.toMatchObject({ status: 404 });
 });

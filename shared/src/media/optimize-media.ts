@@ -8,14 +8,28 @@ import { COMMAND_TOPICS, type Command, OptimizeCommandDataSchema } from '../doma
 import type { Principal } from '../domain/common.schema.ts';
 import type { Media } from '../domain/media.schema.ts';
 import { AppError } from '../errors/app-error.ts';
-import { dispatchCommands, dispatchEvents, type EventOrigin, newEvent, recordCommand, recordEvent } from '../events/outbox.ts';
+import {
+  dispatchCommands,
+  dispatchEvents,
+  type EventOrigin,
+  newEvent,
+  recordCommand,
+  recordEvent,
+} from '../events/outbox.ts';
 import { ImageRejected, type OutputFormat } from '../ports/image-processor.ts';
 import { VARIANT_MARKER, VARIANTS_PREFIX } from './media-config.ts';
 import { fromMediaDoc, loadOwnMedia, MEDIA, type MediaDoc } from './media-store.ts';
 import type { MediaDeps } from './process-upload.ts';
 
 export async function requestOptimization(
-  req: { actor: Principal; origin: EventOrigin; id: string; format: 'webp' | 'avif' | 'jpeg'; quality?: number; maxWidth?: number },
+  req: {
+    actor: Principal;
+    origin: EventOrigin;
+    id: string;
+    format: 'webp' | 'avif' | 'jpeg';
+    quality?: number;
+    maxWidth?: number;
+  },
   deps: MediaDeps,
 ): Promise<Media> {
   const commands: { topic: string; command: Command }[] = [];
@@ -31,7 +45,12 @@ export async function requestOptimization(
       timestamp: deps.clock.now().toISOString(),
       correlationId: req.origin.correlationId,
       actorId: req.origin.actorId,
-      data: { mediaId: doc.id, format: req.format, quality: req.quality ?? deps.media.quality, maxWidth: req.maxWidth ?? null },
+      data: {
+        mediaId: doc.id,
+        format: req.format,
+        quality: req.quality ?? deps.media.quality,
+        maxWidth: req.maxWidth ?? null,
+      },
     };
     recordCommand(tx, COMMAND_TOPICS.optimizeMedia, command);
     commands.push({ topic: COMMAND_TOPICS.optimizeMedia, command });
@@ -43,9 +62,12 @@ export async function requestOptimization(
 
 /** The worker: renders and records the optimized variant. Non-image failures throw (retry). */
 export async function optimizeMedia(command: Command, deps: MediaDeps): Promise<'done' | 'gone'> {
-  const data = OptimizeCommandDataSchema.parse(command.data);
+  const parsed = OptimizeCommandDataSchema.safeParse(command.data);
+  // A malformed command can never succeed: not retryable, so it is not retried for ever.
+  if (!parsed.success) throw new AppError('REQUEST.VALIDATION', 'The optimize command is malformed.');
+  const data = parsed.data;
   const doc = (await deps.store.get<MediaDoc>(MEDIA, data.mediaId))?.data;
-  if (!doc || doc.status !== 'ready') return 'gone';
+  if (doc?.status !== 'ready') return 'gone';
   if (doc.appliedCommands?.includes(command.id)) return 'done'; // a redelivery
   const info = await deps.blobs.stat(doc.bucket, doc.object);
   if (!info) return 'gone';
@@ -75,7 +97,13 @@ export async function optimizeMedia(command: Command, deps: MediaDeps): Promise<
     events.length = 0;
     const current = (await tx.get<MediaDoc>(MEDIA, doc.id))?.data;
     if (!current || current.appliedCommands?.includes(command.id)) return;
-    const entry = { name, width: variant.width, height: variant.height, contentType: variant.contentType, size: variant.bytes.length };
+    const entry = {
+      name,
+      width: variant.width,
+      height: variant.height,
+      contentType: variant.contentType,
+      size: variant.bytes.length,
+    };
     const next: MediaDoc = {
       ...current,
       variants: [...current.variants.filter((v) => v.name !== name), entry],
@@ -84,11 +112,16 @@ export async function optimizeMedia(command: Command, deps: MediaDeps): Promise<
       updatedAt: deps.clock.now().toISOString(),
     };
     tx.set(MEDIA, doc.id, next);
-    const event = newEvent(deps, 'media.processed', { actorId: command.actorId, correlationId: command.correlationId }, {
-      mediaId: doc.id,
-      ownerId: doc.ownerId,
-      optimized: entry,
-    });
+    const event = newEvent(
+      deps,
+      'media.processed',
+      { actorId: command.actorId, correlationId: command.correlationId },
+      {
+        mediaId: doc.id,
+        ownerId: doc.ownerId,
+        optimized: entry,
+      },
+    );
     recordEvent(tx, event);
     events.push(event);
   });

@@ -31,6 +31,7 @@ import {
   parseUploadPath,
   type VariantObject,
 } from './media-store.ts';
+import { CONTENT_TYPES } from './sniff.ts';
 
 export interface MediaDeps extends Deps {
   blobs: BlobStore;
@@ -147,7 +148,10 @@ async function claimGeneration(
       failureReason: null,
       updatedAt: now.toISOString(),
       sourceGeneration: object.generation,
-      lease: { generation: object.generation, until: new Date(now.getTime() + deps.media.processingLeaseSeconds * 1000).toISOString() },
+      lease: {
+        generation: object.generation,
+        until: new Date(now.getTime() + deps.media.processingLeaseSeconds * 1000).toISOString(),
+      },
     };
     tx.set(MEDIA, mediaId, next);
     if (base.sourceGeneration !== object.generation) {
@@ -172,7 +176,12 @@ export async function renderAndStore(
   object: FinalizedObject,
   mediaId: string,
   deps: MediaDeps,
-): Promise<{ width: number; height: number; variants: (Variant & { object: string })[] }> {
+): Promise<{
+  width: number;
+  height: number;
+  contentType: string;
+  variants: (Variant & { object: string })[];
+}> {
   const config = deps.media;
   if (object.size === 0) throw new ImageRejected('empty', 'The file is empty.');
   if (object.size > config.maxUploadBytes) {
@@ -194,9 +203,13 @@ export async function renderAndStore(
   }
   if (!header) throw new ImageRejected('corrupt', 'The image header cannot be read.');
   // The size is known from the event (and bounded above): a ranged read needs no stat.
-  if (bytes.length < object.size) bytes = await deps.blobs.readRange(object.bucket, object.name, 0, object.size - 1);
+  if (bytes.length < object.size)
+    bytes = await deps.blobs.readRange(object.bucket, object.name, 0, object.size - 1);
   if (bytes.length !== object.size) {
-    throw new AppError('DEPENDENCY.UNAVAILABLE', 'Storage returned fewer bytes than the object holds; retrying.');
+    throw new AppError(
+      'DEPENDENCY.UNAVAILABLE',
+      'Storage returned fewer bytes than the object holds; retrying.',
+    );
   }
   const rendered = await deps.images.render(bytes, variantPlan(config, header.hasAlpha), config.maxPixels);
   const variants = await Promise.all(
@@ -217,7 +230,12 @@ export async function renderAndStore(
       };
     }),
   );
-  return { width: rendered.width, height: rendered.height, variants };
+  return {
+    width: rendered.width,
+    height: rendered.height,
+    contentType: CONTENT_TYPES[header.type],
+    variants,
+  };
 }
 
 export async function recordOutcome(
@@ -225,7 +243,13 @@ export async function recordOutcome(
   mediaId: string,
   deps: MediaDeps,
   result:
-    | { ok: true; width: number; height: number; variants: (Variant & { object: string })[] }
+    | {
+        ok: true;
+        width: number;
+        height: number;
+        contentType?: string;
+        variants: (Variant & { object: string })[];
+      }
     | { ok: false; reason: string },
 ): Promise<ProcessOutcome> {
   const events: ReturnType<typeof newEvent>[] = [];
@@ -252,6 +276,8 @@ export async function recordOutcome(
           ...doc,
           status: 'ready',
           failureReason: null,
+          // The bytes decide the type, whatever the client declared.
+          contentType: result.contentType ?? doc.contentType,
           width: result.width,
           height: result.height,
           variants: [

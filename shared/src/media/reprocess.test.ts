@@ -33,10 +33,14 @@ beforeEach(async () => {
     const info = await deps.blobs.write(deps.media.bucket, name, photo, { contentType: 'image/jpeg' });
     await processUpload({ ...info, metadata: {} }, deps);
   }
-  deps.media = parseMediaConfig({ GOOGLE_CLOUD_PROJECT: 'demo-taskman', MEDIA_SIZES: 'thumb:100x100,large:400x400' });
+  deps.media = parseMediaConfig({
+    GOOGLE_CLOUD_PROJECT: 'demo-taskman',
+    MEDIA_SIZES: 'thumb:100x100,large:400x400',
+  });
 });
 
-const variantsOf = async (id: string) => (await deps.store.get<MediaDoc>(MEDIA, id))?.data.variants.map((v) => [v.name, v.width]);
+const variantsOf = async (id: string) =>
+  (await deps.store.get<MediaDoc>(MEDIA, id))?.data.variants.map((v) => [v.name, v.width]);
 const options = { concurrency: 2, dryRun: false, batchSize: 3 };
 
 describe('reprocess', () => {
@@ -45,17 +49,32 @@ describe('reprocess', () => {
     const result = await runReprocess({ ...options, dryRun: true }, deps);
     expect(result.counts).toEqual({ reprocessed: 7, failed: 0, current: 0, skipped: 0 });
     expect(deps.blobs.writes.length).toBe(writes);
-    expect(await variantsOf('m0')).toEqual([['thumb', 200], ['small', 600], ['medium', 600]]);
+    expect(await variantsOf('m0')).toEqual([
+      ['thumb', 200],
+      ['small', 600],
+      ['medium', 600],
+    ]);
   });
 
   it('renders every media with the new sizes, once; a second run does nothing', async () => {
     const seen: number[] = [];
     const result = await runReprocess(options, deps, (p) => seen.push(p.done));
-    expect(result).toMatchObject({ total: 7, done: 7, counts: { reprocessed: 7, failed: 0, current: 0, skipped: 0 } });
+    expect(result).toMatchObject({
+      total: 7,
+      done: 7,
+      counts: { reprocessed: 7, failed: 0, current: 0, skipped: 0 },
+    });
     expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    for (let i = 0; i < 7; i++) expect(await variantsOf(`m${i}`)).toEqual([['thumb', 100], ['large', 400]]);
+    for (let i = 0; i < 7; i++)
+      expect(await variantsOf(`m${i}`)).toEqual([
+        ['thumb', 100],
+        ['large', 400],
+      ]);
     // Old variants no longer in the settings are removed from storage.
-    expect(await deps.blobs.list(deps.media.bucket, 'variants/m0/')).toEqual(['variants/m0/thumb.jpg', 'variants/m0/large.jpg']);
+    expect(await deps.blobs.list(deps.media.bucket, 'variants/m0/')).toEqual([
+      'variants/m0/thumb.jpg',
+      'variants/m0/large.jpg',
+    ]);
     const writes = deps.blobs.writes.length;
     const again = await runReprocess(options, deps);
     expect(again.counts.reprocessed).toBe(0);
@@ -71,7 +90,19 @@ describe('reprocess', () => {
       return write(...args);
     };
     await expect(runReprocess(options, deps)).rejects.toThrow('process killed');
-    const checkpoint = (await deps.store.get(REPROCESS_RUNS, (await deps.store.query({ collection: REPROCESS_RUNS, where: [], orderBy: [{ field: '__id__', direction: 'asc' }], limit: 1 }))[0]!.id))?.data;
+    const checkpoint = (
+      await deps.store.get(
+        REPROCESS_RUNS,
+        (
+          await deps.store.query({
+            collection: REPROCESS_RUNS,
+            where: [],
+            orderBy: [{ field: '__id__', direction: 'asc' }],
+            limit: 1,
+          })
+        )[0]!.id,
+      )
+    )?.data;
     expect(checkpoint).toMatchObject({ lastId: 'm2', finishedAt: null });
 
     deps.blobs.write = write;
@@ -83,7 +114,11 @@ describe('reprocess', () => {
     // Only m4..m6 and the interrupted m3's missing work: m3 is re-rendered, m0..m2 are not touched.
     const rewritten = deps.blobs.writes.slice(writesBefore);
     expect(rewritten.every((n) => /variants\/m[3-6]\//.test(n))).toBe(true);
-    for (let i = 0; i < 7; i++) expect(await variantsOf(`m${i}`)).toEqual([['thumb', 100], ['large', 400]]);
+    for (let i = 0; i < 7; i++)
+      expect(await variantsOf(`m${i}`)).toEqual([
+        ['thumb', 100],
+        ['large', 400],
+      ]);
   });
 
   it('--max bounds a run; the next run continues', async () => {

@@ -9,9 +9,10 @@
  * - resumable: a checkpoint per settings hash records the last id of every finished
  *   batch, so a crashed run continues where it stopped.
  */
+
+import { AppError } from '../errors/app-error.ts';
 import { DOC_ID } from '../ports/document-store.ts';
 import { ImageRejected } from '../ports/image-processor.ts';
-import { AppError } from '../errors/app-error.ts';
 import { configHashOf } from './media-config.ts';
 import { MEDIA, type MediaDoc } from './media-store.ts';
 import { type FinalizedObject, type MediaDeps, recordOutcome, renderAndStore } from './process-upload.ts';
@@ -69,7 +70,10 @@ export async function reprocessOne(id: string, deps: MediaDeps): Promise<ItemOut
     tx.set(MEDIA, id, {
       ...current,
       sourceGeneration: info.generation,
-      lease: { generation: info.generation, until: new Date(now.getTime() + deps.media.processingLeaseSeconds * 1000).toISOString() },
+      lease: {
+        generation: info.generation,
+        until: new Date(now.getTime() + deps.media.processingLeaseSeconds * 1000).toISOString(),
+      },
     });
     return true;
   });
@@ -100,7 +104,14 @@ export async function runReprocess(
   const checkpoint: Checkpoint =
     saved && !saved.finishedAt
       ? saved
-      : { configHash: hash, lastId: null, counts: { reprocessed: 0, failed: 0, current: 0, skipped: 0 }, startedAt: now(), updatedAt: now(), finishedAt: null };
+      : {
+          configHash: hash,
+          lastId: null,
+          counts: { reprocessed: 0, failed: 0, current: 0, skipped: 0 },
+          startedAt: now(),
+          updatedAt: now(),
+          finishedAt: null,
+        };
   const resumedFrom = checkpoint.lastId;
   const total = await deps.store.count(MEDIA, []);
   const progress: ReprocessProgress = {
@@ -111,7 +122,10 @@ export async function runReprocess(
   let seen = 0;
   let lastId = checkpoint.lastId;
   for (;;) {
-    const room = options.maxItems === undefined ? options.batchSize : Math.min(options.batchSize, options.maxItems - seen);
+    const room =
+      options.maxItems === undefined
+        ? options.batchSize
+        : Math.min(options.batchSize, options.maxItems - seen);
     if (room <= 0) break;
     const batch = await deps.store.query<MediaDoc>({
       collection: MEDIA,
@@ -121,7 +135,14 @@ export async function runReprocess(
       limit: room,
     });
     if (batch.length === 0) {
-      if (!options.dryRun) await saveCheckpoint(deps, { ...checkpoint, lastId, counts: progress.counts, updatedAt: now(), finishedAt: now() });
+      if (!options.dryRun)
+        await saveCheckpoint(deps, {
+          ...checkpoint,
+          lastId,
+          counts: progress.counts,
+          updatedAt: now(),
+          finishedAt: now(),
+        });
       break;
     }
     const ids = batch.map((d) => d.id);
@@ -145,7 +166,8 @@ export async function runReprocess(
     await Promise.all(Array.from({ length: Math.min(options.concurrency, ids.length) }, worker));
     seen += ids.length;
     lastId = ids.at(-1) ?? lastId;
-    if (!options.dryRun) await saveCheckpoint(deps, { ...checkpoint, lastId, counts: progress.counts, updatedAt: now() });
+    if (!options.dryRun)
+      await saveCheckpoint(deps, { ...checkpoint, lastId, counts: progress.counts, updatedAt: now() });
   }
   return { ...progress, resumedFrom };
 }

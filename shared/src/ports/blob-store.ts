@@ -50,6 +50,8 @@ export interface BlobStore {
       expiresInSeconds: number;
       contentType?: string;
       responseDisposition?: string;
+      /** GET only: the Content-Type the download is served with. */
+      responseType?: string;
     },
   ): Promise<SignedUrl>;
   /** A cheap round trip for health checks: reads the bucket's metadata (fails when it is absent). */

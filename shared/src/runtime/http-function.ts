@@ -140,6 +140,12 @@ function readBody(req: Request, contract: HttpContract): unknown {
       throw new AppError('REQUEST.UNSUPPORTED_MEDIA_TYPE', 'Send the file as multipart/form-data.');
     return undefined;
   }
+  // The body policy leaves multipart bodies unread for upload routes; anywhere else one is
+  // the wrong media type, not a missing body.
+  if (isMultipart(req)) {
+    req.resume();
+    throw new AppError('REQUEST.UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.');
+  }
   const failure = bodyFailureOf(req);
   const limit = contract.maxBodyBytes ?? config().maxJsonBodyBytes;
   const declared = Number(req.get('content-length') ?? 0);

@@ -83,6 +83,11 @@ class GuardedStream extends Transform {
   }
 }
 
+const malformed = () =>
+  new AppError('REQUEST.VALIDATION', 'The multipart body is malformed.', {
+    details: { issues: [{ path: 'body', reason: 'malformed multipart' }] },
+  });
+
 /** Resolves with the `file` part as soon as its headers arrive; other parts are refused. */
 export function readFilePart(req: IncomingMessage, field: string, maxBytes: number): Promise<FilePart> {
   return new Promise((resolve, reject) => {
@@ -93,11 +98,7 @@ export function readFilePart(req: IncomingMessage, field: string, maxBytes: numb
         limits: { files: 1, fields: 0, parts: 1, fileSize: maxBytes + 1 },
       });
     } catch {
-      reject(
-        new AppError('REQUEST.VALIDATION', 'The multipart body is malformed.', {
-          details: { issues: [{ path: 'body', reason: 'malformed multipart' }] },
-        }),
-      );
+      reject(malformed());
       return;
     }
     let found = false;
@@ -108,7 +109,12 @@ export function readFilePart(req: IncomingMessage, field: string, maxBytes: numb
       }
       found = true;
       const guarded = new GuardedStream(maxBytes);
-      file.on('error', (e: Error) => guarded.destroy(e));
+      // The stream keeps its error (`errored`) for whoever reads it; without a listener, an
+      // error raised before the reader attaches (an empty or non-image file is judged at the
+      // end of a short part) would be an uncaught exception.
+      guarded.on('error', () => {});
+      // busboy's own complaints (a part cut short, no closing boundary) are the client's.
+      file.on('error', () => guarded.destroy(malformed()));
       file.pipe(guarded);
       resolve({
         filename: info.filename || 'upload',
@@ -116,13 +122,7 @@ export function readFilePart(req: IncomingMessage, field: string, maxBytes: numb
         stream: guarded,
       });
     });
-    parser.on('error', () =>
-      reject(
-        new AppError('REQUEST.VALIDATION', 'The multipart body is malformed.', {
-          details: { issues: [{ path: 'body', reason: 'malformed multipart' }] },
-        }),
-      ),
-    );
+    parser.on('error', () => reject(malformed()));
     parser.on('close', () => {
       if (!found)
         reject(

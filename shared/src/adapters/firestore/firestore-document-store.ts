@@ -105,7 +105,8 @@ export class FirestoreDocumentStore implements DocumentStore {
   async count(collection: string, where: Where[]): Promise<number> {
     const { sdk, db } = await this.connect();
     let query: FirestoreSdk.Query = db.collection(collection);
-    for (const w of where) query = query.where(w.field === DOC_ID ? sdk.FieldPath.documentId() : w.field, w.op, w.value);
+    for (const w of where)
+      query = query.where(w.field === DOC_ID ? sdk.FieldPath.documentId() : w.field, w.op, w.value);
     const snap = await this.guarded('count', () => query.count().get());
     return snap.data().count;
   }

@@ -188,6 +188,8 @@ export class GcsBlobStore implements BlobStore {
       expiresInSeconds: number;
       contentType?: string;
       responseDisposition?: string;
+      /** GET only: the Content-Type the download is served with. */
+      responseType?: string;
     },
   ): Promise<SignedUrl> {
     const file = await this.file(bucket, name);
@@ -199,6 +201,7 @@ export class GcsBlobStore implements BlobStore {
         expires,
         ...(options.contentType && options.method === 'PUT' ? { contentType: options.contentType } : {}),
         ...(options.responseDisposition ? { responseDisposition: options.responseDisposition } : {}),
+        ...(options.responseType ? { responseType: options.responseType } : {}),
         ...(this.options.signedUrlHost ? { host: this.options.signedUrlHost } : {}),
       }),
     );

@@ -76,7 +76,10 @@ export class PubSubEventPublisher implements EventPublisher {
 
   async send(topicName: string, command: Command, attributes: Record<string, string> = {}): Promise<void> {
     const topic = await this.topic(topicName);
-    await this.bounded('send', topic.publishMessage({ data: Buffer.from(JSON.stringify(command)), attributes }));
+    await this.bounded(
+      'send',
+      topic.publishMessage({ data: Buffer.from(JSON.stringify(command)), attributes }),
+    );
   }
 
   async ping(): Promise<void> {

@@ -1,0 +1,6 @@
+/** auditUserEvents, on `user-events`: one audit entry per envelope, applied once. */
+import { cloudEvent } from '@google-cloud/functions-framework';
+import { auditConsumer } from '@taskman/shared/events/audit';
+import { consumerFunction } from '@taskman/shared/runtime/event-function';
+
+cloudEvent('auditUserEvents', consumerFunction('auditUserEvents', auditConsumer()));

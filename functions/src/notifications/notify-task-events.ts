@@ -1,0 +1,6 @@
+/** notifyTaskEvents, on `task-events`: the in-app notifications its events call for, created once. */
+import { cloudEvent } from '@google-cloud/functions-framework';
+import { notifyConsumer } from '@taskman/shared/notifications/notifications';
+import { consumerFunction } from '@taskman/shared/runtime/event-function';
+
+cloudEvent('notifyTaskEvents', consumerFunction('notifyTaskEvents', notifyConsumer()));

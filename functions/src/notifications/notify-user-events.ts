@@ -1,0 +1,6 @@
+/** notifyUserEvents, on `user-events`: the in-app notifications its events call for, created once. */
+import { cloudEvent } from '@google-cloud/functions-framework';
+import { notifyConsumer } from '@taskman/shared/notifications/notifications';
+import { consumerFunction } from '@taskman/shared/runtime/event-function';
+
+cloudEvent('notifyUserEvents', consumerFunction('notifyUserEvents', notifyConsumer()));

@@ -1,0 +1,14 @@
+/** POST /v1/notifications/read-all: marks every notification of the caller read. */
+import { http } from '@google-cloud/functions-framework';
+import { markAllRead } from '@taskman/shared/notifications/notifications';
+import { appDeps } from '@taskman/shared/runtime/deps';
+import { httpFunction } from '@taskman/shared/runtime/http-function';
+import { API } from '../manifest.ts';
+
+http(
+  API.notificationsReadAll.name,
+  httpFunction(API.notificationsReadAll, async ({ principal }) => {
+    await markAllRead(principal, appDeps());
+    return { status: 204 };
+  }),
+);

@@ -1,0 +1,248 @@
+/**
+ * In-app notifications: the rules deciding who hears of which event (`notificationsFor`,
+ * pure), the consumer that writes them (each under an id derived from the envelope id,
+ * recipient and type, created only if absent, so a repeat cannot make a second one even
+ * without the consumer wrapper), and the caller's list / mark-read use cases.
+ */
+import { createHash } from 'node:crypto';
+import type { EntityType } from '../domain/audit.schema.ts';
+import type { Page, Principal } from '../domain/common.schema.ts';
+import type { EventEnvelope } from '../domain/event.schema.ts';
+import type {
+  ListNotificationsQuery,
+  Notification,
+  NotificationType,
+} from '../domain/notification.schema.ts';
+import { AppError } from '../errors/app-error.ts';
+import { pageOf } from '../paging/cursor.ts';
+import { DOC_ID, type Where } from '../ports/document-store.ts';
+import type { Deps } from '../runtime/deps.ts';
+import type { Consumer } from '../runtime/event-function.ts';
+
+export const NOTIFICATIONS = 'notifications';
+
+/** A notification an event asks for, before it has an id and a time. */
+export interface NotificationDraft {
+  userId: string;
+  type: NotificationType;
+  title: string;
+  body: string;
+  entityType: EntityType;
+  entityId: string;
+}
+
+const ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+function str(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+function idOf(value: unknown): string | null {
+  return typeof value === 'string' && ID.test(value) ? value : null;
+}
+
+function recordOf(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+/** The short form of a title in a notification body. */
+function quoted(title: string | null): string {
+  const t = title ?? 'a task';
+  return t.length > 80 ? `"${t.slice(0, 79)}…"` : `"${t}"`;
+}
+
+/**
+ * Who is told what of `envelope`:
+ * - `user.registered`: the new user, welcome;
+ * - `task.created` with an assignee, or `task.updated` whose `changedFields` include
+ *   `assigneeId`: the (new) assignee, unless they did it themselves;
+ * - `task.updated` whose `changedFields` include `status`, by someone other than the owner:
+ *   the owner;
+ * - `media.processed` / `media.failed`: the media's owner.
+ */
+export function notificationsFor(envelope: EventEnvelope): NotificationDraft[] {
+  const data = envelope.data;
+  const actor = envelope.actorId;
+  switch (envelope.eventType) {
+    case 'user.registered': {
+      const userId = idOf(data.userId);
+      if (!userId) return [];
+      const name = str(data.displayName);
+      return [
+        {
+          userId,
+          type: 'welcome',
+          title: 'Welcome to Taskman',
+          body: name ? `Hello ${name}, your account is ready.` : 'Your account is ready.',
+          entityType: 'user',
+          entityId: userId,
+        },
+      ];
+    }
+    case 'task.created':
+    case 'task.updated': {
+      const task = recordOf(data.task);
+      const taskId = idOf(task.id);
+      if (!taskId) return [];
+      const title = str(task.title);
+      const changed = Array.isArray(data.changedFields) ? data.changedFields.map(String) : [];
+      const drafts: NotificationDraft[] = [];
+      const assigneeId = idOf(task.assigneeId);
+      const assigned = envelope.eventType === 'task.created' || changed.includes('assigneeId');
+      if (assigned && assigneeId && assigneeId !== actor) {
+        drafts.push({
+          userId: assigneeId,
+          type: 'task.assigned',
+          title: 'A task was assigned to you',
+          body: `You were assigned ${quoted(title)}.`,
+          entityType: 'task',
+          entityId: taskId,
+        });
+      }
+      const ownerId = idOf(task.ownerId);
+      if (
+        envelope.eventType === 'task.updated' &&
+        changed.includes('status') &&
+        ownerId &&
+        actor !== ownerId
+      ) {
+        const previous = str(recordOf(data.previous).status);
+        const status = str(task.status) ?? 'a new status';
+        drafts.push({
+          userId: ownerId,
+          type: 'task.status_changed',
+          title: 'The status of your task changed',
+          body: previous
+            ? `${quoted(title)} moved from ${previous} to ${status}.`
+            : `${quoted(title)} is now ${status}.`,
+          entityType: 'task',
+          entityId: taskId,
+        });
+      }
+      return drafts;
+    }
+    case 'media.processed':
+    case 'media.failed': {
+      const mediaId = idOf(data.mediaId);
+      const ownerId = idOf(data.ownerId);
+      if (!mediaId || !ownerId) return [];
+      if (envelope.eventType === 'media.failed') {
+        const reason = str(data.reason);
+        return [
+          {
+            userId: ownerId,
+            type: 'media.failed',
+            title: 'Your upload could not be processed',
+            body: reason ? `Processing failed: ${reason.slice(0, 200)}` : 'Processing failed.',
+            entityType: 'media',
+            entityId: mediaId,
+          },
+        ];
+      }
+      const optimized = data.optimized !== undefined;
+      return [
+        {
+          userId: ownerId,
+          type: 'media.ready',
+          title: optimized ? 'Your optimized image is ready' : 'Your upload is ready',
+          body: optimized ? 'The optimized variant you asked for is ready.' : 'Its thumbnails are ready.',
+          entityType: 'media',
+          entityId: mediaId,
+        },
+      ];
+    }
+    default:
+      return [];
+  }
+}
+
+/** The notification id of (envelope, recipient, type): the same on every delivery. */
+export function notificationId(envelopeId: string, userId: string, type: NotificationType): string {
+  return createHash('sha256').update(`${envelopeId}\n${userId}\n${type}`).digest('base64url').slice(0, 24);
+}
+
+/** The notifications consumer (the same for every topic). */
+export function notifyConsumer(): Consumer {
+  return {
+    async apply(envelope, tx) {
+      const drafts = notificationsFor(envelope);
+      const ids = drafts.map((d) => notificationId(envelope.id, d.userId, d.type));
+      // Reads before writes, as a Firestore transaction wants them.
+      const existing = await Promise.all(ids.map((id) => tx.get(NOTIFICATIONS, id)));
+      drafts.forEach((draft, i) => {
+        const id = ids[i]!;
+        if (existing[i]) return;
+        const doc: Notification = { id, ...draft, read: false, createdAt: envelope.timestamp };
+        tx.create(NOTIFICATIONS, id, doc);
+      });
+    },
+  };
+}
+
+function userWhere(principal: Principal, unreadOnly: boolean): Where[] {
+  const where: Where[] = [{ field: 'userId', op: '==', value: principal.uid }];
+  if (unreadOnly) where.push({ field: 'read', op: '==', value: false });
+  return where;
+}
+
+const NEWEST_FIRST = [
+  { field: 'createdAt', direction: 'desc' },
+  { field: DOC_ID, direction: 'desc' },
+] as const;
+
+/** `GET /v1/notifications`: the caller's, newest first, only unread with `unread=true`. */
+export async function listNotifications(
+  principal: Principal,
+  query: ListNotificationsQuery,
+  deps: Pick<Deps, 'store'>,
+): Promise<Page<Notification>> {
+  return pageOf<Notification, Notification>(
+    deps.store,
+    {
+      collection: NOTIFICATIONS,
+      where: userWhere(principal, query.unread === true),
+      orderBy: [...NEWEST_FIRST],
+    },
+    query.limit,
+    query.cursor,
+    (doc) => doc.data,
+  );
+}
+
+/** `POST /v1/notifications/{id}/read`: 404 for a notification that is not the caller's. */
+export async function markRead(principal: Principal, id: string, deps: Pick<Deps, 'store'>): Promise<void> {
+  await deps.store.transact(async (tx) => {
+    const doc = await tx.get<Notification>(NOTIFICATIONS, id);
+    if (!doc || doc.data.userId !== principal.uid) {
+      throw new AppError('NOTIFICATION.NOT_FOUND', 'No such notification.');
+    }
+    if (!doc.data.read) tx.set(NOTIFICATIONS, id, { ...doc.data, read: true });
+  });
+}
+
+/** Unit-of-work size for `markAllRead` (Firestore allows 500 writes per transaction). */
+const READ_ALL_BATCH = 200;
+
+/** `POST /v1/notifications/read-all`: every unread notification of the caller, in batches. */
+export async function markAllRead(principal: Principal, deps: Pick<Deps, 'store'>): Promise<void> {
+  for (;;) {
+    const unread = await deps.store.query<Notification>({
+      collection: NOTIFICATIONS,
+      where: userWhere(principal, true),
+      orderBy: [...NEWEST_FIRST],
+      limit: READ_ALL_BATCH,
+    });
+    if (unread.length === 0) return;
+    await deps.store.transact(async (tx) => {
+      const current = await Promise.all(unread.map((n) => tx.get<Notification>(NOTIFICATIONS, n.id)));
+      for (const doc of current) {
+        if (doc && !doc.data.read && doc.data.userId === principal.uid) {
+          tx.set(NOTIFICATIONS, doc.id, { ...doc.data, read: true });
+        }
+      }
+    });
+    if (unread.length < READ_ALL_BATCH) return;
+  }
+}
