@@ -21,3 +21,16 @@ it('names each bad variable', () => {
     /MAX_JSON_BODY_BYTES/,
   );
 });
+
+it('reads the event age cut-off and the audit retention, with defaults', () => {
+  expect(parseConfig({ GOOGLE_CLOUD_PROJECT: 'p' })).toMatchObject({
+    eventMaxAgeSeconds: 86_400,
+    auditRetentionDays: 365,
+  });
+  expect(
+    parseConfig({ GOOGLE_CLOUD_PROJECT: 'p', EVENT_MAX_AGE_SECONDS: '600', AUDIT_RETENTION_DAYS: '30' }),
+  ).toMatchObject({ eventMaxAgeSeconds: 600, auditRetentionDays: 30 });
+  expect(() => parseConfig({ GOOGLE_CLOUD_PROJECT: 'p', EVENT_MAX_AGE_SECONDS: 'old' })).toThrowError(
+    /EVENT_MAX_AGE_SECONDS/,
+  );
+});

@@ -30,7 +30,10 @@ export interface MigrationDeps {
 }
 
 export interface RunOptions {
-  /** Report what would change; write nothing (not even the records). */
+  /**
+   * Report what would change; write nothing (not even the records). Each pending
+   * migration is evaluated against the current data, not against the previous one's output.
+   */
   dryRun: boolean;
   /** Documents per unit of work; Firestore commits at most 500 writes, one is the checkpoint. */
   batchSize: number;
@@ -246,14 +249,13 @@ async function runOne(
           throw new MigrationError(`Another run is moving ${m.id}; stopped this one.`);
         }
         const batchCounts = { ...batchStart };
-        for (const { id } of page) {
-          // Re-read inside the unit: the write is guarded by this version, not the query's.
-          const doc = await tx.get(m.collection, id);
-          batchCounts.scanned++;
-          if (!doc) continue;
-          const next = transformed(m, direction, doc);
-          if (!next) continue;
-          tx.set(m.collection, id, next);
+        // Re-read inside the unit: each write is guarded by this version, not the query's.
+        const docs = await Promise.all(page.map(({ id }) => tx.get(m.collection, id)));
+        batchCounts.scanned += page.length;
+        for (const doc of docs) {
+          const next = doc && transformed(m, direction, doc);
+          if (!doc || !next) continue;
+          tx.set(m.collection, doc.id, next);
           batchCounts.changed++;
         }
         const checkpoint: MigrationRecord = {

@@ -16,7 +16,7 @@ import type { CloudEvent } from '@google-cloud/functions-framework';
 import { config } from '../config/config.ts';
 import { type EventEnvelope, EventEnvelopeSchema } from '../domain/event.schema.ts';
 import { isAppError } from '../errors/app-error.ts';
-import { parseTrace, runWithContext } from '../logging/context.ts';
+import { currentContext, parseTrace, runWithContext } from '../logging/context.ts';
 import { logger } from '../logging/logger.ts';
 import type { Transaction } from '../ports/document-store.ts';
 import { appDeps, type Deps } from './deps.ts';
@@ -252,6 +252,12 @@ export async function consumeMessage(
     return 'dead-lettered';
   }
   const { envelope } = parsed;
+  // The envelope is authoritative for the log context (attributes may be missing).
+  const context = currentContext();
+  if (context) {
+    context.correlationId = envelope.correlationId;
+    if (envelope.actorId) context.actorId = envelope.actorId;
+  }
   const now = deps.clock.now();
   const occurred = Date.parse(envelope.timestamp);
   if (now.getTime() - occurred > options.maxAgeSeconds * 1000) {

@@ -194,7 +194,7 @@ function recordingStore(seen: QueryShape[]): DocumentStore {
     version: 1,
   };
   const get = async <T extends DocData>(collection: string, id: string): Promise<StoredDoc<T> | null> =>
-    collection === 'tasks' ? { id, data: { ...task, id } as T } : null;
+    collection === 'tasks' ? { id, data: { ...task, id } as DocData as T } : null;
   return {
     get,
     query: async <T extends DocData>(q: Query): Promise<StoredDoc<T>[]> => {

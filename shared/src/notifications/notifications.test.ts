@@ -1,0 +1,238 @@
+/**
+ * Who is notified of what (the pure rules), and exactly once: the same envelope delivered
+ * 3 times through the consumer wrapper makes one notification; applied twice without the
+ * wrapper, still one (the id is derived from envelope and recipient).
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { EventEnvelope, EventType } from '../domain/event.schema.ts';
+import type { Notification } from '../domain/notification.schema.ts';
+import { createLogger, setLogger } from '../logging/logger.ts';
+import { DOC_ID } from '../ports/document-store.ts';
+import { consumeMessage, type PubSubMessage } from '../runtime/event-function.ts';
+import { memoryDeps } from '../runtime/memory-deps.ts';
+import {
+  listNotifications,
+  markAllRead,
+  markRead,
+  NOTIFICATIONS,
+  notificationId,
+  notificationsFor,
+  notifyConsumer,
+} from './notifications.ts';
+
+beforeAll(() => setLogger(createLogger({ level: 'silent' })));
+
+const OWNER = 'owner-1';
+const ASSIGNEE = 'assignee-1';
+const OTHER = 'other-1';
+
+let n = 0;
+function envelope(
+  eventType: EventType,
+  actorId: string | null,
+  data: Record<string, unknown>,
+): EventEnvelope {
+  n++;
+  return {
+    id: `evt-${n}`,
+    eventType,
+    version: 1,
+    timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
+    serviceId: 'taskman-test',
+    correlationId: `corr-${n}`,
+    actorId,
+    data,
+  };
+}
+
+function task(overrides: Record<string, unknown> = {}) {
+  return {
+    id: 'task-1',
+    title: 'Write the tests',
+    status: 'PENDING',
+    ownerId: OWNER,
+    assigneeId: null,
+    ...overrides,
+  };
+}
+
+const who = (e: EventEnvelope) => notificationsFor(e).map((d) => [d.type, d.userId]);
+
+describe('notificationsFor', () => {
+  it('welcomes a registered user', () => {
+    const [draft] = notificationsFor(envelope('user.registered', 'u1', { userId: 'u1', displayName: 'Ada' }));
+    expect(draft).toMatchObject({ userId: 'u1', type: 'welcome', entityType: 'user', entityId: 'u1' });
+    expect(draft?.body).toContain('Ada');
+  });
+
+  it('tells the assignee of a task created with one, unless they created it', () => {
+    expect(who(envelope('task.created', OWNER, { task: task({ assigneeId: ASSIGNEE }) }))).toEqual([
+      ['task.assigned', ASSIGNEE],
+    ]);
+    expect(who(envelope('task.created', OWNER, { task: task() }))).toEqual([]);
+    expect(
+      who(envelope('task.created', ASSIGNEE, { task: task({ ownerId: ASSIGNEE, assigneeId: ASSIGNEE }) })),
+    ).toEqual([]);
+  });
+
+  it('tells the new assignee when the assignee changes, nobody when it is removed', () => {
+    const changed = { changedFields: ['assigneeId'], previous: { assigneeId: null } };
+    expect(
+      who(envelope('task.updated', OWNER, { task: task({ assigneeId: ASSIGNEE }), ...changed })),
+    ).toEqual([['task.assigned', ASSIGNEE]]);
+    expect(who(envelope('task.updated', OWNER, { task: task(), changedFields: ['assigneeId'] }))).toEqual([]);
+    expect(who(envelope('task.updated', OWNER, { task: task({ assigneeId: OWNER }), ...changed }))).toEqual(
+      [],
+    );
+  });
+
+  it('does not tell the assignee of other changes', () => {
+    expect(
+      who(
+        envelope('task.updated', OWNER, { task: task({ assigneeId: ASSIGNEE }), changedFields: ['title'] }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('tells the owner of a status change by someone else, not of their own', () => {
+    const data = {
+      task: task({ assigneeId: ASSIGNEE, status: 'IN_PROGRESS' }),
+      changedFields: ['status'],
+      previous: { status: 'PENDING' },
+    };
+    const [draft] = notificationsFor(envelope('task.updated', ASSIGNEE, data));
+    expect(draft).toMatchObject({
+      userId: OWNER,
+      type: 'task.status_changed',
+      entityType: 'task',
+      entityId: 'task-1',
+    });
+    expect(draft?.body).toContain('PENDING');
+    expect(draft?.body).toContain('IN_PROGRESS');
+    expect(who(envelope('task.updated', OWNER, data))).toEqual([]);
+    expect(who(envelope('task.updated', OTHER, data))).toEqual([['task.status_changed', OWNER]]);
+  });
+
+  it('tells both when one change reassigns and moves the status', () => {
+    const data = {
+      task: task({ assigneeId: ASSIGNEE, status: 'DONE' }),
+      changedFields: ['assigneeId', 'status'],
+    };
+    expect(who(envelope('task.updated', OTHER, data))).toEqual([
+      ['task.assigned', ASSIGNEE],
+      ['task.status_changed', OWNER],
+    ]);
+  });
+
+  it('tells the media owner of processing and failure', () => {
+    expect(who(envelope('media.processed', OWNER, { mediaId: 'm1', ownerId: OWNER }))).toEqual([
+      ['media.ready', OWNER],
+    ]);
+    const [failed] = notificationsFor(
+      envelope('media.failed', OWNER, { mediaId: 'm1', ownerId: OWNER, reason: 'corrupt' }),
+    );
+    expect(failed).toMatchObject({ type: 'media.failed', entityType: 'media', entityId: 'm1' });
+    expect(failed?.body).toContain('corrupt');
+  });
+
+  it('ignores the other events and malformed data', () => {
+    expect(who(envelope('task.deleted', OWNER, { task: task({ assigneeId: ASSIGNEE }) }))).toEqual([]);
+    expect(who(envelope('media.uploaded', OWNER, { mediaId: 'm1', ownerId: OWNER }))).toEqual([]);
+    expect(who(envelope('media.deleted', OWNER, { mediaId: 'm1', ownerId: OWNER }))).toEqual([]);
+    expect(who(envelope('task.created', OWNER, { task: 'nope' }))).toEqual([]);
+    expect(who(envelope('user.registered', null, { userId: '../x' }))).toEqual([]);
+  });
+});
+
+function message(e: EventEnvelope, id: string): PubSubMessage {
+  return { id, data: Buffer.from(JSON.stringify(e)), attributes: {}, publishTime: undefined };
+}
+
+async function allNotifications(deps: ReturnType<typeof memoryDeps>) {
+  return deps.store.query<Notification>({
+    collection: NOTIFICATIONS,
+    where: [],
+    orderBy: [{ field: DOC_ID, direction: 'asc' }],
+    limit: 100,
+  });
+}
+
+describe('the notifications consumer', () => {
+  it('makes one notification of an event delivered 3 times', async () => {
+    const deps = memoryDeps();
+    const e = envelope('task.created', OWNER, { task: task({ assigneeId: ASSIGNEE }) });
+    e.timestamp = deps.clock.now().toISOString();
+    const outcomes = [];
+    for (const id of ['1', '2', '3'])
+      outcomes.push(
+        await consumeMessage('notifyTaskEvents', notifyConsumer(), message(e, id), deps, {
+          maxAgeSeconds: 3600,
+        }),
+      );
+    expect(outcomes).toEqual(['applied', 'duplicate', 'duplicate']);
+    const docs = await allNotifications(deps);
+    expect(docs.map((d) => d.data)).toEqual([
+      {
+        id: notificationId(e.id, ASSIGNEE, 'task.assigned'),
+        userId: ASSIGNEE,
+        type: 'task.assigned',
+        title: 'A task was assigned to you',
+        body: 'You were assigned "Write the tests".',
+        entityType: 'task',
+        entityId: 'task-1',
+        read: false,
+        createdAt: e.timestamp,
+      },
+    ]);
+  });
+
+  it('makes one notification even applied twice without the wrapper, and keeps it read', async () => {
+    const deps = memoryDeps();
+    const e = envelope('user.registered', 'u1', { userId: 'u1' });
+    const consumer = notifyConsumer();
+    await deps.store.transact((tx) => consumer.apply(e, tx, deps));
+    const [doc] = await allNotifications(deps);
+    await markRead({ uid: 'u1', email: undefined, role: 'member' }, doc!.id, deps);
+    await deps.store.transact((tx) => consumer.apply(e, tx, deps));
+    const docs = await allNotifications(deps);
+    expect(docs).toHaveLength(1);
+    expect(docs[0]?.data.read).toBe(true);
+  });
+});
+
+describe('reading notifications', () => {
+  const me = { uid: 'me', email: undefined, role: 'member' as const };
+  const them = { uid: 'them', email: undefined, role: 'member' as const };
+
+  async function world() {
+    const deps = memoryDeps();
+    const consumer = notifyConsumer();
+    for (let i = 0; i < 5; i++) {
+      const e = envelope('media.processed', 'x', { mediaId: `m${i}`, ownerId: i < 4 ? me.uid : them.uid });
+      await deps.store.transact((tx) => consumer.apply(e, tx, deps));
+    }
+    return deps;
+  }
+
+  it('lists the caller’s, newest first, in pages, unread only on request', async () => {
+    const deps = await world();
+    const first = await listNotifications(me, { limit: 3 }, deps);
+    expect(first.items.map((i) => i.entityId)).toEqual(['m3', 'm2', 'm1']);
+    const second = await listNotifications(me, { limit: 3, cursor: first.nextCursor! }, deps);
+    expect(second.items.map((i) => i.entityId)).toEqual(['m0']);
+    expect(second.nextCursor).toBeNull();
+    await markRead(me, first.items[0]!.id, deps);
+    const unread = await listNotifications(me, { limit: 10, unread: true }, deps);
+    expect(unread.items.map((i) => i.entityId)).toEqual(['m2', 'm1', 'm0']);
+  });
+
+  it('refuses to mark someone else’s read (404) and marks all of the caller’s only', async () => {
+    const deps = await world();
+    const [theirs] = (await listNotifications(them, { limit: 10 }, deps)).items;
+    await expect(markRead(me, theirs!.id, deps)).rejects.toMatchObject({ code: 'NOTIFICATION.NOT_FOUND' });
+    await expect(markRead(me, 'nope', deps)).rejects.toMatchObject({ code: 'NOTIFICATION.NOT_FOUND' });
+    await markAllRead(me, deps);
+    expect((await listNotifications(me, { limit: 10, unread: true }, deps)).items).toEqual([]);
+    expect((await listNotifications(them, { limit: 10, unread: true }, deps)).items).toHaveLength(1);
+  });
+});
