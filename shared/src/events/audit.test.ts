@@ -75,7 +75,7 @@ describe('audit entries', () => {
       correlationId: e.correlationId,
       occurredAt: e.timestamp,
       data: { userId: 'u1' },
-      expiresAt: new Date(Date.parse(e.timestamp) + 10 * 86_400_000).toISOString(),
+      expiresAt: new Date(Date.parse(e.timestamp) + 10 * 86_400_000),
     });
   });
 

@@ -17,7 +17,7 @@ import type { Consumer } from '../runtime/event-function.ts';
 export const AUDIT = 'audit';
 
 /** An audit document: the entry plus its expiry time. */
-export type AuditDoc = AuditEntry & { expiresAt: string };
+export type AuditDoc = AuditEntry & { expiresAt: Date };
 
 /** What an event is about: task (`data.task.id`), media (`data.mediaId`) or user (`data.userId`). */
 export function subjectOf(envelope: EventEnvelope): { entityType: EntityType; entityId: string } | null {
@@ -54,7 +54,7 @@ export function auditDocOf(envelope: EventEnvelope, retentionDays: number): Audi
     correlationId: envelope.correlationId,
     occurredAt: envelope.timestamp,
     data: envelope.data,
-    expiresAt: new Date(Date.parse(envelope.timestamp) + retentionDays * 86_400_000).toISOString(),
+    expiresAt: new Date(Date.parse(envelope.timestamp) + retentionDays * 86_400_000),
   };
 }
 

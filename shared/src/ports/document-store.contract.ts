@@ -139,6 +139,16 @@ export function documentStoreContract(name: string, store: () => DocumentStore):
       expect(await store().get(col, 'b')).toBeNull();
     });
 
+    it('stores a Date as a timestamp and gives back a Date (for TTL policies)', async () => {
+      const col = unique();
+      const at = new Date('2030-01-02T03:04:05.678Z');
+      await store().transact(async (tx) => tx.create(col, 'a', { expiresAt: at, nested: { when: at } }));
+      const back = (await store().get(col, 'a'))?.data;
+      expect(back?.expiresAt).toBeInstanceOf(Date);
+      expect((back?.expiresAt as Date).toISOString()).toBe(at.toISOString());
+      expect(((back?.nested as { when: Date }).when as Date).getTime()).toBe(at.getTime());
+    });
+
     it('counts matching documents', async () => {
       const col = unique();
       await store().transact(async (tx) => {

@@ -4,7 +4,10 @@
  * production adapter; an in-memory one with the same semantics backs unit tests.
  */
 
-/** A plain JSON document. */
+/**
+ * A plain JSON document. One exception: a `Date` value is stored as the database's native
+ * timestamp and read back as a `Date` (Firestore TTL policies act on timestamps only).
+ */
 export type DocData = Record<string, unknown>;
 
 export interface StoredDoc<T extends DocData = DocData> {

@@ -80,7 +80,8 @@ describe('consumeMessage', () => {
       eventId: e.id,
       eventType: 'task.created',
     });
-    expect(Date.parse(String(record?.data.expiresAt))).toBeGreaterThan(
+    expect(record?.data.expiresAt).toBeInstanceOf(Date);
+    expect((record?.data.expiresAt as Date).getTime()).toBeGreaterThan(
       deps.clock.now().getTime() + OPTIONS.maxAgeSeconds * 1000,
     );
   });

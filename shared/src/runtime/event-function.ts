@@ -162,7 +162,7 @@ export interface ProcessedEventDoc {
   eventId: string;
   eventType: string;
   processedAt: string;
-  expiresAt: string;
+  expiresAt: Date;
 }
 
 /** A dead letter: the message as received, bounded, and why it was not applied. */
@@ -283,7 +283,7 @@ export async function consumeMessage(
         eventId: envelope.id,
         eventType: envelope.eventType,
         processedAt: now.toISOString(),
-        expiresAt: new Date(occurred + options.maxAgeSeconds * 1000 + PROCESSED_MARGIN_MS).toISOString(),
+        expiresAt: new Date(occurred + options.maxAgeSeconds * 1000 + PROCESSED_MARGIN_MS),
       };
       tx.create(PROCESSED_EVENTS, id, record);
       return true;

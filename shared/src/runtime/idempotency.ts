@@ -23,7 +23,7 @@ interface IdempotencyDoc {
   result: unknown;
   createdAt: string;
   /** Firestore TTL deletes the record after this time; reads ignore expired records. */
-  expiresAt: string;
+  expiresAt: Date;
 }
 
 /** A stable hash of a request's method, path and JSON body. */
@@ -47,7 +47,7 @@ export async function idempotent<T>(
   const id = createHash('sha256').update(`${request.scope}\n${request.key}`).digest('hex');
   const now = deps.clock.now();
   const existing = await tx.get<IdempotencyDoc>(IDEMPOTENCY, id);
-  if (existing && existing.data.expiresAt > now.toISOString()) {
+  if (existing && new Date(existing.data.expiresAt).getTime() > now.getTime()) {
     if (existing.data.fingerprint !== request.fingerprint) {
       throw new AppError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was used with a different request.');
     }
@@ -58,7 +58,7 @@ export async function idempotent<T>(
     fingerprint: request.fingerprint,
     result,
     createdAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + deps.idempotencyTtlHours * 3_600_000).toISOString(),
+    expiresAt: new Date(now.getTime() + deps.idempotencyTtlHours * 3_600_000),
   };
   tx.set(IDEMPOTENCY, id, doc);
   return { result, replayed: false };

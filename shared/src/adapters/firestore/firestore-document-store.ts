@@ -36,6 +36,16 @@ type Write =
 
 class Conflict extends Error {}
 
+/** Firestore timestamps back to `Date`s, at any depth (the port's one non-JSON type). */
+function fromFirestore(sdk: Sdk, value: unknown): unknown {
+  if (value instanceof sdk.Timestamp) return value.toDate();
+  if (Array.isArray(value)) return value.map((v) => fromFirestore(sdk, v));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fromFirestore(sdk, v)]));
+  }
+  return value;
+}
+
 export interface FirestoreStoreOptions {
   projectId: string;
   /** Each call fails with DEPENDENCY.UNAVAILABLE after this long. */
@@ -85,9 +95,9 @@ export class FirestoreDocumentStore implements DocumentStore {
   }
 
   async get<T extends DocData>(collection: string, id: string): Promise<StoredDoc<T> | null> {
-    const { db } = await this.connect();
+    const { sdk, db } = await this.connect();
     const snap = await this.guarded('get', () => db.collection(collection).doc(id).get());
-    return snap.exists ? { id, data: snap.data() as T } : null;
+    return snap.exists ? { id, data: fromFirestore(sdk, snap.data()) as T } : null;
   }
 
   async query<T extends DocData>(q: Query): Promise<StoredDoc<T>[]> {
@@ -99,7 +109,7 @@ export class FirestoreDocumentStore implements DocumentStore {
     if (q.startAfter) query = query.startAfter(...q.startAfter);
     query = query.limit(q.limit);
     const snap = await this.guarded('query', () => query.get());
-    return snap.docs.map((d) => ({ id: d.id, data: d.data() as T }));
+    return snap.docs.map((d) => ({ id: d.id, data: fromFirestore(sdk, d.data()) as T }));
   }
 
   async count(collection: string, where: Where[]): Promise<number> {
@@ -120,7 +130,7 @@ export class FirestoreDocumentStore implements DocumentStore {
       const tx: Transaction = {
         get: async <D extends DocData>(c: string, id: string) => {
           const snap = await this.guarded('get', () => db.collection(c).doc(id).get());
-          const data = snap.exists ? (snap.data() as DocData) : null;
+          const data = snap.exists ? (fromFirestore(sdk, snap.data()) as DocData) : null;
           seen.set(key(c, id), { updateTime: snap.updateTime ?? null, data });
           return data ? { id, data: data as D } : null;
         },

@@ -224,6 +224,23 @@ export async function appQueryShapes(): Promise<QueryShape[]> {
         { actor: member, limit: 20, ...(taskId ? { taskId } : {}), ...(status ? { status } : {}) },
         deps,
       );
+  const { listNotifications, markAllRead } = await import('../../notifications/notifications.ts');
+  const { listAudit } = await import('../../events/audit.ts');
+  for (const unread of [undefined, true, false])
+    await listNotifications(member, { limit: 20, ...(unread === undefined ? {} : { unread }) }, deps);
+  await markAllRead(member, deps);
+  for (const entityType of [undefined, 'task'] as const)
+    for (const entityId of [undefined, 'e'])
+      for (const actorId of [undefined, 'a'])
+        await listAudit(
+          {
+            limit: 20,
+            ...(entityType ? { entityType } : {}),
+            ...(entityId ? { entityId } : {}),
+            ...(actorId ? { actorId } : {}),
+          },
+          deps,
+        );
   await listUsers({ limit: 20 }, deps);
   await listComments({ actor: member, taskId: 't', limit: 20 }, deps);
   await relayOutbox(deps);

@@ -1,6 +1,6 @@
 /**
  * In-memory DocumentStore with Firestore's semantics: value ordering (null < booleans <
- * numbers < strings), range filters that match only values of the same type, documents
+ * numbers < timestamps < strings), range filters that match only values of the same type, documents
  * without an ordered field left out, and optimistic units of work. For unit tests.
  */
 import { AppError } from '../../errors/app-error.ts';
@@ -31,9 +31,10 @@ function typeRank(v: unknown): number {
   if (v === null) return 0;
   if (typeof v === 'boolean') return 1;
   if (typeof v === 'number') return 2;
-  if (typeof v === 'string') return 3;
-  if (Array.isArray(v)) return 4;
-  return 5;
+  if (v instanceof Date) return 3;
+  if (typeof v === 'string') return 4;
+  if (Array.isArray(v)) return 5;
+  return 6;
 }
 
 /** Compares two values the way Firestore orders them. */
@@ -42,6 +43,7 @@ export function compareValues(a: unknown, b: unknown): number {
   const rb = typeRank(b);
   if (ra !== rb) return ra - rb;
   if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (a instanceof Date && b instanceof Date) return a.getTime() - b.getTime();
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
   return JSON.stringify(a) < JSON.stringify(b) ? -1 : JSON.stringify(a) > JSON.stringify(b) ? 1 : 0;
