@@ -105,6 +105,8 @@ export function functionEnv(options: {
     // The Google SDKs otherwise probe the metadata server and warn when it is absent.
     METADATA_SERVER_DETECTION: 'none',
     API_PORT: String(options.apiPort),
+    // Local receivers (tests, a developer's tool) listen on loopback; the cloud never allows it.
+    WEBHOOKS_ALLOW_LOOPBACK: 'true',
   };
 }
 

@@ -246,6 +246,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
             mediaBucket,
           }),
           RATE_LIMIT_PER_MINUTE: TEST_RATE_LIMIT,
+          // Webhook retries within seconds: the dev host's scheduled ticks drive them.
+          WEBHOOK_RETRY_BASE_MS: '100',
+          WEBHOOK_MAX_ATTEMPTS: '3',
+          WEBHOOK_TIMEOUT_MS: '2000',
         }),
         // Its own group, like the emulators, so teardown and the reaper can stop all of it.
         detached: true,

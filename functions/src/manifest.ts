@@ -7,6 +7,7 @@
  */
 
 import { AuditEntrySchema, ListAuditQuerySchema } from '@taskman/shared/domain/audit.schema';
+import { COMMAND_TOPICS } from '@taskman/shared/domain/command.schema';
 import { CommentSchema, CreateCommentBodySchema } from '@taskman/shared/domain/comment.schema';
 import { ErrorBodySchema, IdSchema, PageQuerySchema, pageSchema } from '@taskman/shared/domain/common.schema';
 import type { Topic } from '@taskman/shared/domain/event.schema';
@@ -42,6 +43,13 @@ import {
   SetRoleBodySchema,
   UserSchema,
 } from '@taskman/shared/domain/user.schema';
+import {
+  CreatedWebhookSchema,
+  CreateWebhookBodySchema,
+  ListWebhooksQuerySchema,
+  WebhookIdParamsSchema,
+  WebhookSchema,
+} from '@taskman/shared/domain/webhook.schema';
 import type { HttpContract } from '@taskman/shared/runtime/http-contract';
 import { z } from 'zod';
 
@@ -389,6 +397,34 @@ export const API = contracts({
     tag: 'notifications',
     responses: { 204: NoContent },
   },
+  webhooksCreate: {
+    method: 'POST',
+    path: '/v1/webhooks',
+    auth: 'user',
+    summary: 'Register a webhook for event types; the secret is shown only in this answer',
+    tag: 'webhooks',
+    body: CreateWebhookBodySchema,
+    idempotent: true,
+    responses: { 201: CreatedWebhookSchema },
+  },
+  webhooksList: {
+    method: 'GET',
+    path: '/v1/webhooks',
+    auth: 'user',
+    summary: "The caller's webhooks, newest first (without secrets)",
+    tag: 'webhooks',
+    query: ListWebhooksQuerySchema,
+    responses: { 200: pageSchema(WebhookSchema) },
+  },
+  webhooksDelete: {
+    method: 'DELETE',
+    path: '/v1/webhooks/{id}',
+    auth: 'user',
+    summary: 'Delete one of your webhooks; deliveries not yet made are dropped',
+    tag: 'webhooks',
+    params: WebhookIdParamsSchema,
+    responses: { 204: NoContent },
+  },
   auditList: {
     method: 'GET',
     path: '/v1/audit',
@@ -436,6 +472,9 @@ const HTTP_ENTRIES: Record<keyof typeof API, { entry: string; secrets?: string[]
   notificationsList: { entry: 'notifications/list' },
   notificationsRead: { entry: 'notifications/read' },
   notificationsReadAll: { entry: 'notifications/read-all' },
+  webhooksCreate: { entry: 'webhooks/create' },
+  webhooksList: { entry: 'webhooks/list' },
+  webhooksDelete: { entry: 'webhooks/delete' },
   auditList: { entry: 'audit/list' },
 };
 
@@ -499,6 +538,28 @@ export const MANIFEST: readonly FunctionSpec[] = [
   consumer('notifyTaskEvents', 'notifications/notify-task-events', 'task-events'),
   consumer('notifyMediaEvents', 'notifications/notify-media-events', 'media-events'),
   consumer('notifyUserEvents', 'notifications/notify-user-events', 'user-events'),
+  consumer('webhookTaskEvents', 'webhooks/fan-out-task-events', 'task-events'),
+  consumer('webhookMediaEvents', 'webhooks/fan-out-media-events', 'media-events'),
+  consumer('webhookUserEvents', 'webhooks/fan-out-user-events', 'user-events'),
+  {
+    name: 'deliverWebhook',
+    entry: 'webhooks/deliver-worker',
+    trigger: { kind: 'pubsub', topic: COMMAND_TOPICS.deliverWebhook },
+    memory: '256Mi',
+    // Above WEBHOOK_TIMEOUT_MS (at most 60 s) plus the two units of work around the POST.
+    timeoutSeconds: 90,
+    secrets: [],
+    env: {},
+  },
+  {
+    name: 'webhookRetry',
+    entry: 'webhooks/retry',
+    trigger: { kind: 'pubsub', topic: 'webhook-retry-tick', schedule: '* * * * *' },
+    memory: '256Mi',
+    timeoutSeconds: 120,
+    secrets: [],
+    env: {},
+  },
 ];
 
 /** The manifest entry of a function; throws for an unknown name (a wiring bug). */

@@ -38,6 +38,7 @@ import {
   queryCases,
   unexpectedBodyCases,
 } from './hostile-cases.ts';
+import { createWebhook, webhooksOf } from './webhook-effects.ts';
 
 type RouteName = keyof typeof API;
 
@@ -141,6 +142,13 @@ async function notificationWorld(api: ApiClient) {
   const m = await api.member('notified');
   const welcome = await welcomeOf(api, m);
   return { m, welcome, state: () => notificationsOf(api, m) };
+}
+
+/** A member with one webhook, and all their webhooks as state. */
+async function webhookWorld(api: ApiClient) {
+  const m = await api.member('hooked');
+  const hook = await createWebhook(api, m);
+  return { m, hook, state: () => webhooksOf(api, m) };
 }
 
 const TARGETS: { [K in RouteName]: (api: ApiClient) => Promise<Target> } = {
@@ -319,6 +327,23 @@ const TARGETS: { [K in RouteName]: (api: ApiClient) => Promise<Target> } = {
   notificationsReadAll: async (api) => {
     const { m, state } = await notificationWorld(api);
     return { token: m.token, path: '/v1/notifications/read-all', state };
+  },
+  webhooksCreate: async (api) => {
+    const { m, state } = await webhookWorld(api);
+    return {
+      token: m.token,
+      path: '/v1/webhooks',
+      valid: { url: 'http://127.0.0.1:9/hook', events: ['task.created', 'task.updated'] },
+      state,
+    };
+  },
+  webhooksList: async (api) => {
+    const { m, state } = await webhookWorld(api);
+    return { token: m.token, path: '/v1/webhooks', state };
+  },
+  webhooksDelete: async (api) => {
+    const { m, hook, state } = await webhookWorld(api);
+    return { token: m.token, path: `/v1/webhooks/${hook.id}`, state };
   },
   // A read: events of other tests may add entries meanwhile, so no state to compare.
   auditList: async (api) => ({

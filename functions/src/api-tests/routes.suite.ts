@@ -24,6 +24,7 @@ import {
   show,
   uploadMultipart,
 } from './expectations.ts';
+import { createWebhook } from './webhook-effects.ts';
 
 type RouteName = keyof typeof API;
 
@@ -196,6 +197,23 @@ const EXAMPLES: { [K in RouteName]: (api: ApiClient) => Promise<Example> } = {
     path: '/v1/notifications/read-all',
     options: { token: (await api.member('notified')).token },
   }),
+  webhooksCreate: async (api) => ({
+    path: '/v1/webhooks',
+    options: {
+      token: (await api.member('hooked')).token,
+      body: { url: 'http://127.0.0.1:9/hook', events: ['task.created'] },
+    },
+  }),
+  webhooksList: async (api) => {
+    const m = await api.member('hooked');
+    await createWebhook(api, m);
+    return { path: '/v1/webhooks?limit=10', options: { token: m.token } };
+  },
+  webhooksDelete: async (api) => {
+    const m = await api.member('hooked');
+    const hook = await createWebhook(api, m);
+    return { path: `/v1/webhooks/${hook.id}`, options: { token: m.token } };
+  },
   auditList: async (api) => ({ path: '/v1/audit?limit=5', options: { token: (await api.admin()).token } }),
 };
 
@@ -231,6 +249,7 @@ const VALID_BODIES: Partial<Record<RouteName, Pick<CallOptions, 'body' | 'raw' |
   mediaUpload: multipartBody({ filename: 'x.png', contentType: 'image/png', bytes: fixture('blackbug.png') }),
   mediaOptimize: { body: { format: 'webp' } },
   taskMediaAttach: { body: { mediaId: 'AAAAAAAAAAAAAAAAAAAA' } },
+  webhooksCreate: { body: { url: 'http://127.0.0.1:9/hook', events: ['task.created'] } },
 };
 
 export function routesSuite(client: () => ApiClient): void {

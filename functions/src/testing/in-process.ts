@@ -62,6 +62,8 @@ let loaded = false;
 export async function inProcessApi(): Promise<InProcessApi> {
   process.env.GOOGLE_CLOUD_PROJECT ??= 'demo-taskman';
   process.env.LOG_LEVEL ??= 'silent';
+  // The harness stands in for the local stack, whose webhooks may call receivers on loopback.
+  process.env.WEBHOOKS_ALLOW_LOOPBACK ??= 'true';
   setLogger(createLogger({ level: 'silent' }));
   const deps = memoryDeps(new Date());
   deps.clock = { now: () => new Date() };
@@ -149,7 +151,8 @@ export async function inProcessApi(): Promise<InProcessApi> {
   /** A push subscription's part: deliver each published event to the topic's functions. */
   const subscribers = (topic: string) =>
     MANIFEST.filter((s) => s.trigger.kind === 'pubsub' && s.trigger.topic === topic).map((s) => s.name);
-  const unsubscribeEvents = deps.publisher.onPublish((topic, envelope, attributes) => {
+  /** Delivers one message on `topic` to each function subscribed to it, retried while it fails. */
+  const deliver = (topic: string, data: unknown, attributes: Record<string, string>) => {
     for (const name of subscribers(topic)) {
       const messageId = randomUUID();
       const run = (async () => {
@@ -158,7 +161,7 @@ export async function inProcessApi(): Promise<InProcessApi> {
           const { headers, body } = messagePublishedEvent(
             process.env.GOOGLE_CLOUD_PROJECT ?? 'demo-taskman',
             topic,
-            envelope,
+            data,
             attributes,
             messageId,
           );
@@ -173,7 +176,16 @@ export async function inProcessApi(): Promise<InProcessApi> {
       inFlight.add(run);
       void run.finally(() => inFlight.delete(run));
     }
-  });
+  };
+  const unsubscribeEvents = deps.publisher.onPublish((topic, envelope, attributes) =>
+    deliver(topic, envelope, attributes),
+  );
+  // Commands too: each one sent is delivered to its topic's functions, as events are.
+  const sendCommand = deps.publisher.send.bind(deps.publisher);
+  deps.publisher.send = async (topic, command, attributes = {}) => {
+    await sendCommand(topic, command, attributes);
+    deliver(topic, structuredClone(command), { ...attributes });
+  };
   const idle = async () => {
     while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
   };

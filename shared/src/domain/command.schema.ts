@@ -24,4 +24,7 @@ export const OptimizeCommandDataSchema = z.strictObject({
 });
 
 /** Topics commands travel on. */
-export const COMMAND_TOPICS = { optimizeMedia: 'media-optimize' } as const;
+export const COMMAND_TOPICS = {
+  optimizeMedia: 'media-optimize',
+  deliverWebhook: 'webhook-deliveries',
+} as const;

@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   'MEDIA.NOT_FOUND': { status: 404, retryable: false },
   'MEDIA.VARIANT_NOT_FOUND': { status: 404, retryable: false },
   'NOTIFICATION.NOT_FOUND': { status: 404, retryable: false },
+  'WEBHOOK.NOT_FOUND': { status: 404, retryable: false },
+  'WEBHOOK.LIMIT_REACHED': { status: 409, retryable: false },
   'MEDIA.NOT_READY': { status: 409, retryable: false },
   'MEDIA.BUSY': { status: 503, retryable: true },
   'TASK.FORBIDDEN_FIELD': { status: 403, retryable: false },

@@ -123,7 +123,10 @@ function corsHeaders(req: Request, contract: HttpContract): Record<string, strin
 }
 
 async function authenticate(req: Request, contract: HttpContract): Promise<Principal | undefined> {
-  const header = req.get('authorization');
+  // Behind API Gateway the functions are private: the gateway sends its own token in
+  // Authorization and moves the caller's to X-Forwarded-Authorization. Only the gateway can
+  // reach a private function, so the forwarded header is trusted when present.
+  const header = req.get('x-forwarded-authorization') ?? req.get('authorization');
   if (contract.auth === 'none') return undefined;
   const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
   if (!token) throw new AppError('AUTH.UNAUTHENTICATED', 'Sign in: send Authorization: Bearer <ID token>.');

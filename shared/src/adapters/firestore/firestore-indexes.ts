@@ -244,6 +244,32 @@ export async function appQueryShapes(): Promise<QueryShape[]> {
   await listUsers({ limit: 20 }, deps);
   await listComments({ actor: member, taskId: 't', limit: 20 }, deps);
   await relayOutbox(deps);
+  const { listWebhooks, dueDeliveryCommands, fanOutConsumer } = await import('../../webhooks/webhooks.ts');
+  const { parseWebhookConfig } = await import('../../webhooks/webhook-config.ts');
+  const webhookSettings = parseWebhookConfig({});
+  await listWebhooks(member, { limit: 20 }, deps);
+  await dueDeliveryCommands(deps, webhookSettings);
+  // The fan-out's lookups: by owner (task and media events) and by event type (admins').
+  const fanOut = fanOutConsumer(
+    () => undefined,
+    () => webhookSettings,
+  );
+  for (const [eventType, data] of [
+    ['task.created', { task: { id: 't', ownerId: 'u' } }],
+    ['user.registered', { userId: 'u' }],
+  ] as const) {
+    const envelope = {
+      id: 'e',
+      eventType,
+      version: 1 as const,
+      timestamp: '2026-01-01T00:00:00.000Z',
+      serviceId: 's',
+      correlationId: 'c',
+      actorId: null,
+      data,
+    };
+    await store.transact((tx) => fanOut.apply(envelope, tx, deps));
+  }
   return [...taskListShapes(), ...seen];
 }
 

@@ -1,0 +1,24 @@
+/** Webhooks: registration, URL checks, signed delivery, retries: in-process run (functions on in-memory adapters; the retry sweep run by the test). */
+import { dispatchCommands } from '@taskman/shared/events/outbox';
+import { resetWebhookConfig, webhookConfig } from '@taskman/shared/webhooks/webhook-config';
+import { type DeliveryDoc, dueDeliveryCommands, WEBHOOK_DELIVERIES } from '@taskman/shared/webhooks/webhooks';
+import { useInProcessApi } from './use-in-process.ts';
+import { webhooksSuite } from './webhooks.suite.ts';
+
+// Retries within milliseconds here; the harness allows loopback receivers.
+process.env.WEBHOOK_RETRY_BASE_MS = '20';
+process.env.WEBHOOK_MAX_ATTEMPTS = '3';
+process.env.WEBHOOK_TIMEOUT_MS = '2000';
+resetWebhookConfig();
+
+const api = useInProcessApi();
+webhooksSuite(api, {
+  maxAttempts: 3,
+  tick: async () => {
+    const { deps } = api();
+    await dispatchCommands(deps, await dueDeliveryCommands(deps, webhookConfig()));
+    await api().idle();
+  },
+  deliveryStatus: async (id) =>
+    (await api().deps.store.get<DeliveryDoc>(WEBHOOK_DELIVERIES, id))?.data.status,
+});

@@ -1,0 +1,19 @@
+/** POST /v1/webhooks: register a webhook; 201 with its secret, shown only here. */
+import { http } from '@google-cloud/functions-framework';
+import { appDeps } from '@taskman/shared/runtime/deps';
+import { httpFunction } from '@taskman/shared/runtime/http-function';
+import { webhookConfig } from '@taskman/shared/webhooks/webhook-config';
+import { systemResolver } from '@taskman/shared/webhooks/webhook-url';
+import { createWebhook } from '@taskman/shared/webhooks/webhooks';
+import { API } from '../manifest.ts';
+
+http(
+  API.webhooksCreate.name,
+  httpFunction(API.webhooksCreate, async ({ principal, body }) => {
+    const created = await createWebhook(principal, body, appDeps(), {
+      config: webhookConfig(),
+      resolve: systemResolver,
+    });
+    return { status: 201, body: created, headers: { Location: `/v1/webhooks/${created.id}` } };
+  }),
+);

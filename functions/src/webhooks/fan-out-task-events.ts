@@ -1,0 +1,5 @@
+/** webhookTaskEvents, on `task-events`: one delivery per matching webhook of each envelope, made once. */
+import { cloudEvent } from '@google-cloud/functions-framework';
+import { webhookFanOutFunction } from '@taskman/shared/webhooks/webhook-functions';
+
+cloudEvent('webhookTaskEvents', webhookFanOutFunction('webhookTaskEvents'));

@@ -1,0 +1,73 @@
+variable "project_id" {
+  type        = string
+  description = "Project the functions run in."
+}
+
+variable "region" {
+  type        = string
+  description = "Region of the functions (and of their Eventarc storage triggers: the bucket's region)."
+}
+
+variable "functions" {
+  type = list(object({
+    name  = string
+    entry = string
+    trigger = object({
+      kind     = string
+      method   = optional(string)
+      path     = optional(string)
+      topic    = optional(string)
+      schedule = optional(string)
+      event    = optional(string)
+      bucket   = optional(string)
+    })
+    memory         = string
+    timeoutSeconds = number
+    secrets        = list(string)
+    env            = map(string)
+    auth           = optional(string)
+  }))
+  description = "The `functions` list of terraform/manifest.json, as written by `npm run manifest`."
+
+  validation {
+    condition     = alltrue([for f in var.functions : contains(["http", "pubsub", "storage"], f.trigger.kind)])
+    error_message = "Every trigger kind must be http, pubsub or storage."
+  }
+}
+
+variable "dist_dir" {
+  type        = string
+  description = "Directory holding one built function per sub-directory (`npm run build` writes dist/functions/<name>/index.js and package.json)."
+}
+
+variable "buckets" {
+  type        = map(string)
+  description = "Real bucket names by the manifest's bucket keys (storage triggers name `media`)."
+}
+
+variable "env" {
+  type        = map(string)
+  description = "Environment variables every function gets (the manifest's own env is merged over it)."
+  default     = {}
+}
+
+variable "runtime" {
+  type        = string
+  description = "Cloud Functions runtime (Node major matching the bundles' esbuild target)."
+  default     = "nodejs20"
+}
+
+variable "scaling" {
+  type = object({
+    max_instances = optional(number, 20)
+    min_instances = optional(number, 0)
+  })
+  description = "Instance bounds applied to every function."
+  default     = {}
+}
+
+variable "labels" {
+  type        = map(string)
+  description = "Labels of the functions and the source bucket."
+  default     = {}
+}
