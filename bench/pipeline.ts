@@ -20,8 +20,7 @@ import { GcsBlobStore } from '../shared/src/adapters/gcs/gcs-blob-store.ts';
 import { createLogger, setLogger } from '../shared/src/logging/logger.ts';
 import { parseMediaConfig } from '../shared/src/media/media-config.ts';
 import { type FinalizedObject, processUpload } from '../shared/src/media/process-upload.ts';
-import { memoryDeps } from '../shared/src/runtime/memory-deps.ts';
-import { USERS } from '../shared/src/users/user-store.ts';
+import { memoryDeps, seedUser } from '../shared/src/runtime/memory-deps.ts';
 import { type Measurement, measure } from './pipeline-vs-sharp.ts';
 
 const PHOTO = '2569067123_aca715a2ee_o.jpg';
@@ -93,17 +92,7 @@ async function pipelineRig(options: { deleteOriginal: boolean }) {
   });
   const blobs = new GcsBlobStore({ projectId: 'demo-bench', apiEndpoint: storage.url, timeoutMs: 60_000 });
   Object.assign(deps, { blobs });
-  await deps.store.transact(async (tx) =>
-    tx.create(USERS, 'bench', {
-      id: 'bench',
-      email: 'b@example.com',
-      displayName: 'B',
-      role: 'member',
-      preferences: {},
-      createdAt: new Date().toISOString(),
-      updatedAt: new Date().toISOString(),
-    }),
-  );
+  await seedUser(deps, 'bench');
   const objects: FinalizedObject[] = [];
   const upload = async (i: number) => {
     const info = await blobs.write(deps.media.bucket, `uploads/bench/m${i}/photo.jpg`, input, {

@@ -3,8 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { createLogger, setLogger } from '../logging/logger.ts';
-import { memoryDeps } from '../runtime/memory-deps.ts';
-import { USERS } from '../users/user-store.ts';
+import { memoryDeps, seedUser } from '../runtime/memory-deps.ts';
 import { MEDIA, type MediaDoc } from './media-store.ts';
 import { optimizeMedia, requestOptimization } from './optimize-media.ts';
 import { processUpload } from './process-upload.ts';
@@ -18,17 +17,7 @@ const origin = { actorId: 'u1', correlationId: 'c1' };
 
 it('renders the optimized variant once, however often the command arrives', async () => {
   const deps = memoryDeps();
-  await deps.store.transact(async (tx) =>
-    tx.create(USERS, 'u1', {
-      id: 'u1',
-      email: 'u@example.com',
-      displayName: 'U',
-      role: 'member',
-      preferences: {},
-      createdAt: '2026-01-01T00:00:00.000Z',
-      updatedAt: '2026-01-01T00:00:00.000Z',
-    }),
-  );
+  await seedUser(deps, 'u1');
   const info = await deps.blobs.write(deps.media.bucket, 'uploads/u1/m1/f.jpg', photo, {
     contentType: 'image/jpeg',
   });

@@ -7,8 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createLogger, setLogger } from '../logging/logger.ts';
-import { type MemoryDeps, memoryDeps } from '../runtime/memory-deps.ts';
-import { USERS } from '../users/user-store.ts';
+import { type MemoryDeps, memoryDeps, seedUser } from '../runtime/memory-deps.ts';
 import { parseMediaConfig } from './media-config.ts';
 import { MEDIA, type MediaDoc, mediaIdForObject } from './media-store.ts';
 import { type FinalizedObject, processUpload } from './process-upload.ts';
@@ -22,17 +21,7 @@ const owner = 'ownerA';
 
 beforeEach(async () => {
   deps = memoryDeps();
-  await deps.store.transact(async (tx) =>
-    tx.create(USERS, owner, {
-      id: owner,
-      email: 'a@example.com',
-      displayName: 'A',
-      role: 'member',
-      preferences: {},
-      createdAt: '2026-01-01T00:00:00.000Z',
-      updatedAt: '2026-01-01T00:00:00.000Z',
-    }),
-  );
+  await seedUser(deps, owner);
 });
 
 async function upload(

@@ -3,8 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createLogger, setLogger } from '../logging/logger.ts';
-import { type MemoryDeps, memoryDeps } from '../runtime/memory-deps.ts';
-import { USERS } from '../users/user-store.ts';
+import { type MemoryDeps, memoryDeps, seedUser } from '../runtime/memory-deps.ts';
 import { parseMediaConfig } from './media-config.ts';
 import { MEDIA, type MediaDoc } from './media-store.ts';
 import { processUpload } from './process-upload.ts';
@@ -17,17 +16,7 @@ let deps: MemoryDeps;
 
 beforeEach(async () => {
   deps = memoryDeps();
-  await deps.store.transact(async (tx) =>
-    tx.create(USERS, 'u1', {
-      id: 'u1',
-      email: 'u@example.com',
-      displayName: 'U',
-      role: 'member',
-      preferences: {},
-      createdAt: '2026-01-01T00:00:00.000Z',
-      updatedAt: '2026-01-01T00:00:00.000Z',
-    }),
-  );
+  await seedUser(deps, 'u1');
   for (let i = 0; i < 7; i++) {
     const name = `uploads/u1/m${i}/p.jpg`;
     const info = await deps.blobs.write(deps.media.bucket, name, photo, { contentType: 'image/jpeg' });

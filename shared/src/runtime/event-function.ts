@@ -319,26 +319,9 @@ export function consumerFunction(
   consumer: Consumer,
   depsOf: () => Deps = appDeps,
 ): (event: CloudEvent<unknown>) => Promise<void> {
-  return async (event) => {
-    const message = decodeMessage(event);
-    const context = {
-      requestId: randomUUID(),
-      correlationId: message.attributes.correlationId ?? message.id,
-      functionName: name,
-      ...parseTrace(config().projectId, message.attributes.traceparent, undefined),
-    };
-    await runWithContext(context, async () => {
-      try {
-        await consumeMessage(name, consumer, message, depsOf(), {
-          maxAgeSeconds: config().eventMaxAgeSeconds,
-        });
-      } catch (error) {
-        logger().error(
-          { event: 'event.retry', consumer: name, messageId: message.id, err: error },
-          'Event handling failed; the platform will retry',
-        );
-        throw error;
-      }
-    });
-  };
+  // consumeMessage acknowledges (dead-letters) what cannot succeed and throws only what
+  // may: eventFunction's retry rule then applies unchanged.
+  return eventFunction(name, async (message) => {
+    await consumeMessage(name, consumer, message, depsOf(), { maxAgeSeconds: config().eventMaxAgeSeconds });
+  });
 }

@@ -7,6 +7,8 @@ import { SharpImageProcessor } from '../adapters/sharp/sharp-image-processor.ts'
 import { parseMediaConfig } from '../media/media-config.ts';
 import type { MediaDeps } from '../media/process-upload.ts';
 import { randomIds } from '../ports/clock.ts';
+import { USERS } from '../users/user-store.ts';
+import type { Deps } from './deps.ts';
 
 /** Real image processing (sharp is local), everything else in memory. */
 export interface MemoryDeps extends MediaDeps {
@@ -35,4 +37,20 @@ export function memoryDeps(start = new Date('2026-01-01T00:00:00.000Z')): Memory
       now += ms;
     },
   };
+}
+
+/** Gives a set of dependencies a user profile (tests and benchmarks that need an owner). */
+export async function seedUser(deps: Deps, id: string, role: 'member' | 'admin' = 'member'): Promise<void> {
+  const now = deps.clock.now().toISOString();
+  await deps.store.transact(async (tx) =>
+    tx.set(USERS, id, {
+      id,
+      email: `${id}@example.com`,
+      displayName: id,
+      role,
+      preferences: {},
+      createdAt: now,
+      updatedAt: now,
+    }),
+  );
 }
