@@ -524,6 +524,15 @@ export const MANIFEST: readonly FunctionSpec[] = [
     env: {},
   },
   {
+    name: 'purgeTaskComments',
+    entry: 'comments/purge',
+    trigger: { kind: 'pubsub', topic: 'task-events' },
+    memory: '256Mi',
+    timeoutSeconds: 300,
+    secrets: [],
+    env: {},
+  },
+  {
     name: 'outboxRelay',
     entry: 'events/outbox-relay',
     trigger: { kind: 'pubsub', topic: 'outbox-relay-tick', schedule: '* * * * *' },

@@ -52,3 +52,24 @@ export async function listComments(
     (d) => CommentSchema.parse(d.data),
   );
 }
+
+/**
+ * Deletes every comment of a deleted task, in batches (on `task.deleted`). Idempotent:
+ * a redelivery finds fewer or no comments; a crash mid-way is finished by the retry.
+ */
+export async function purgeTaskComments(taskId: string, deps: Pick<Deps, 'store'>): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const batch = await deps.store.query({
+      collection: commentsOf(taskId),
+      where: [],
+      orderBy: [{ field: DOC_ID, direction: 'asc' }],
+      limit: 200,
+    });
+    if (batch.length === 0) return deleted;
+    await deps.store.transact(async (tx) => {
+      for (const c of batch) tx.delete(commentsOf(taskId), c.id);
+    });
+    deleted += batch.length;
+  }
+}

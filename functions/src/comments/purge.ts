@@ -1,0 +1,30 @@
+/**
+ * purgeTaskComments, on `task-events`: when a task is deleted, its comments (a
+ * subcollection nobody can reach any more) are deleted too. Other events are ignored.
+ */
+import { cloudEvent } from '@google-cloud/functions-framework';
+import { purgeTaskComments } from '@taskman/shared/comments/comments';
+import { EventEnvelopeSchema } from '@taskman/shared/domain/event.schema';
+import { AppError } from '@taskman/shared/errors/app-error';
+import { appDeps } from '@taskman/shared/runtime/deps';
+import { eventFunction } from '@taskman/shared/runtime/event-function';
+
+cloudEvent(
+  'purgeTaskComments',
+  eventFunction('purgeTaskComments', async (message) => {
+    if (message.attributes.eventType && message.attributes.eventType !== 'task.deleted') return;
+    let json: unknown = null;
+    try {
+      json = JSON.parse(message.data.toString('utf8'));
+    } catch {
+      // Falls through to the schema check, which refuses it.
+    }
+    const envelope = EventEnvelopeSchema.safeParse(json);
+    if (!envelope.success) throw new AppError('REQUEST.VALIDATION', 'Not an event envelope; dropped.');
+    if (envelope.data.eventType !== 'task.deleted') return;
+    const taskId = (envelope.data.data.task as { id?: unknown } | undefined)?.id;
+    if (typeof taskId !== 'string')
+      throw new AppError('REQUEST.VALIDATION', 'task.deleted without a task id; dropped.');
+    await purgeTaskComments(taskId, appDeps());
+  }),
+);
