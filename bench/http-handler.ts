@@ -58,7 +58,9 @@ async function serveOurs(): Promise<Ready> {
   if (created.status !== 201) throw new Error(`create task: ${created.status} ${created.text}`);
   const id = (created.body as { id: string }).id;
   // Seeded through the harness (its logger is silent); from here on, log as deployed.
-  setLogger(createLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: true }) }));
+  setLogger(
+    createLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: true }) }),
+  );
   const server = getTestServer('tasksGet');
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
@@ -87,14 +89,10 @@ interface Server {
 }
 
 function startChild(which: Which, body = ''): Promise<Server> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', import.meta.filename, '--serve', which],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, BENCH_BODY: body, GOOGLE_CLOUD_PROJECT: 'demo-bench' },
-    },
-  );
+  const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, '--serve', which], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, BENCH_BODY: body, GOOGLE_CLOUD_PROJECT: 'demo-bench' },
+  });
   return new Promise((ok, fail) => {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {
@@ -138,7 +136,12 @@ function get(agent: Agent, ready: Ready): Promise<{ status: number; body: string
 }
 
 /** A closed loop: `connections` workers, each sending its next request when the last answers. */
-async function load(ready: Ready, connections: number, seconds: number, maxRequests: number): Promise<LoadResult> {
+async function load(
+  ready: Ready,
+  connections: number,
+  seconds: number,
+  maxRequests: number,
+): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const latencies: number[] = [];
   let errors = 0;
@@ -185,7 +188,8 @@ async function main(): Promise<void> {
     },
   });
   if (values.serve) {
-    const ready = values.serve === 'ours' ? await serveOurs() : await serveHello(process.env.BENCH_BODY ?? '{}');
+    const ready =
+      values.serve === 'ours' ? await serveOurs() : await serveHello(process.env.BENCH_BODY ?? '{}');
     console.log(`READY ${JSON.stringify(ready)}`);
     return;
   }
@@ -234,7 +238,12 @@ async function main(): Promise<void> {
     const ratio = median(perRound.map((r) => r.ratio));
     const rows: string[][] = [
       ['figure', '(a) hello-world', '(b) tasksGet', '(b)/(a)'],
-      ['throughput, req/s (median)', fmt(hello.rps, 0), fmt(our.rps, 0), `${fmt(ratio, 2)}×  (target ≥ 0.6×)`],
+      [
+        'throughput, req/s (median)',
+        fmt(hello.rps, 0),
+        fmt(our.rps, 0),
+        `${fmt(ratio, 2)}×  (target ≥ 0.6×)`,
+      ],
       ['latency p50, ms', fmt(hello.p50Ms, 2), fmt(our.p50Ms, 2), fmt(our.p50Ms / hello.p50Ms, 2)],
       ['latency p99, ms', fmt(hello.p99Ms, 2), fmt(our.p99Ms, 2), fmt(our.p99Ms / hello.p99Ms, 2)],
       ['errors (non-200 or failed)', String(hello.errors), String(our.errors), ''],

@@ -2,7 +2,8 @@
  * `npm run bench`: runs every benchmark in turn (each in its own process, so one's heap
  * and libvips cache do not colour the next) and writes their figures to BENCHMARKS.md.
  * Every figure is a ratio against a baseline measured side by side in the same run.
- * `npm run bench -- --quick` runs fewer images (for a smoke check, not for the record).
+ * `npm run bench -- --quick` runs fewer images, requests and spawns (for a smoke check, not
+ * for the record).
  */
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -25,6 +26,14 @@ const BENCHES: Bench[] = [
   {
     file: 'bench/pipeline-vs-sharp.ts',
     args: quick ? ['--count', '10', '--rounds', '1', '--no-memory'] : ['--no-memory'],
+  },
+  {
+    file: 'bench/http-handler.ts',
+    args: quick ? ['--rounds', '2', '--seconds', '1'] : [],
+  },
+  {
+    file: 'bench/cold-start.ts',
+    args: quick ? ['--rounds', '1', '--only', 'health,openapi,tasksGet,tasksCreate,mediaGet,authLogin'] : [],
   },
 ];
 
@@ -71,6 +80,38 @@ const a = results['bench/pipeline-vs-sharp.ts'] as {
   addedLatencyP50Ms: number;
 };
 
+type Http = { rps: number; p50Ms: number; p99Ms: number; errors: number; clientCpu: number };
+const h = results['bench/http-handler.ts'] as {
+  command: string;
+  rounds: number;
+  seconds: number;
+  connections: number;
+  bodyBytes: number;
+  hello: Http;
+  ours: Http;
+  throughputRatio: number;
+};
+const c = results['bench/cold-start.ts'] as {
+  command: string;
+  rounds: number;
+  budgetBytes: number;
+  functions: {
+    name: string;
+    bytes: number;
+    native: boolean;
+    dependencies: string[];
+    probe: string;
+    status: number;
+    ms: number;
+    helloMs: number;
+    ratio: number;
+  }[];
+  medianRatio: number;
+  worst: { name: string; ratio: number };
+  largest: { name: string; bytes: number };
+};
+const kib = (b: number) => `${(b / 1024).toFixed(0)} KiB`;
+
 const md = `# Benchmarks
 
 Produced by \`npm run bench\`${quick ? ' --quick (a smoke run: too few images for the record)' : ''} on ${new Date().toISOString().slice(0, 10)}.
@@ -105,6 +146,54 @@ variant from upright sRGB pixels; bare sharp runs three pipelines. Command: \`${
 | throughput, images/s | ${f(a.bare.throughput, 1)} | ${f(a.adapter.throughput, 1)} | ${f(a.throughputRatio)}× |
 | latency p50, ms | ${f(a.bare.p50Ms, 0)} | ${f(a.adapter.p50Ms, 0)} | ${f(a.addedLatencyP50Ms, 1)} ms |
 | CPU per image, ms | ${f(a.bare.cpuMsPerImage, 0)} | ${f(a.adapter.cpuMsPerImage, 0)} | ${f(a.adapter.cpuMsPerImage / a.bare.cpuMsPerImage)}× |
+
+## HTTP handler throughput (QUALITY.md row 3)
+
+\`GET /v1/tasks/{id}\` through the real \`tasksGet\` entry (bearer token verified and cached,
+strict params, rate limiter on at 1,000,000/min so it never trips, in-memory repository,
+one \`info\` log line per request through the project's pino logger into a synchronous
+destination on /dev/null) against a functions-framework hello-world answering the same
+${h.bodyBytes} bytes of JSON. Each server runs in its own process behind functions-framework's
+server (\`getTestServer\`, 127.0.0.1); the benchmark process drives a closed loop of
+${h.connections} keep-alive connections for ${h.seconds} s per run, ${h.rounds} rounds, alternating order.
+Command: \`${h.command}\`.
+
+| figure | hello-world | tasksGet | result | target |
+|---|---|---|---|---|
+| throughput, req/s | ${f(h.hello.rps, 0)} | ${f(h.ours.rps, 0)} | **${f(h.throughputRatio)}×** | ≥ 0.6× |
+| latency p50, ms | ${f(h.hello.p50Ms)} | ${f(h.ours.p50Ms)} | ${f(h.ours.p50Ms / h.hello.p50Ms)}× | |
+| latency p99, ms | ${f(h.hello.p99Ms)} | ${f(h.ours.p99Ms)} | ${f(h.ours.p99Ms / h.hello.p99Ms)}× | |
+| errors | ${h.hello.errors} | ${h.ours.errors} | | 0 |
+| load client CPU / wall | ${f(h.hello.clientCpu)} | ${f(h.ours.clientCpu)} | | |
+
+## Cold start and bundle size (QUALITY.md row 4)
+
+Spawn of \`functions-framework --target=<name> --source=dist/functions/<name>/index.js\` (the
+ES module bundle of \`npm run build\`, \`NODE_ENV=production\`, no emulators) → first 2xx
+answer, polled every 2 ms, against a functions-framework hello-world (an ES module in a temp
+dir) spawned the same way, back to back, alternating order; median of ${c.rounds} rounds per
+function. The request answers without I/O: a CORS preflight (\`OPTIONS\` with \`Origin\`,
+204 from the runtime) for every function, \`GET /v1/openapi.json\` (200) for openapi; so this
+is load and framework start-up, not the first Firestore or Pub/Sub call.
+Command: \`${c.command}\`.
+
+Median over functions **${f(c.medianRatio)}×**, worst **${c.worst.name} ${f(c.worst.ratio)}×** (target ≤ 1.5×);
+largest bundle ${c.largest.name} ${kib(c.largest.bytes)} (budget ${kib(c.budgetBytes)});
+${c.functions.filter((r) => r.ratio > 1.5).length} of ${c.functions.length} over 1.5×; ${c.functions.filter((r) => r.native).length} of ${c.functions.length} with a native module among their deployed dependencies (sharp): ${
+  c.functions
+    .filter((r) => r.native)
+    .map((r) => r.name)
+    .join(', ') || 'none'
+}.
+
+| function | request | spawn → answer, ms | hello-world, ms | ratio | bundle | ≤ 2 MB, no native |
+|---|---|---|---|---|---|---|
+${c.functions
+  .map(
+    (r) =>
+      `| ${r.name} | ${r.probe} → ${r.status} | ${f(r.ms, 0)} | ${f(r.helloMs, 0)} | ${r.ratio > 1.5 ? `**${f(r.ratio)}×**` : `${f(r.ratio)}×`} | ${kib(r.bytes)} | ${r.bytes <= c.budgetBytes && !r.native ? 'yes' : '**no**'} |`,
+  )
+  .join('\n')}
 
 ## What changed the figures
 - Reading the original in one ranged request when it is ≤ 1 MiB (header check on the same
