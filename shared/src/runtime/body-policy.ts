@@ -26,6 +26,18 @@ interface BodyParserModule {
 
 let installed = false;
 
+/** The framework's own default answers errors with an HTML page (and a stack trace): never throw here. */
+const FALLBACK_LIMIT_BYTES = 256 * 1024;
+
+function safeLimit(limitBytes: () => number): number {
+  try {
+    return limitBytes();
+  } catch {
+    // Bad configuration: the function itself then answers 500 with the error body.
+    return FALLBACK_LIMIT_BYTES;
+  }
+}
+
 /** Multipart bodies are left unread, for the function to stream (uploads). */
 export function isMultipart(req: IncomingMessage): boolean {
   return /^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '');
@@ -48,7 +60,7 @@ export function installBodyPolicy(limitBytes: () => number): void {
       let inner: Middleware | undefined;
       return (req, res, next) => {
         if (kind === 'raw' && isMultipart(req)) return next();
-        inner ??= original({ ...options, limit: limitBytes() });
+        inner ??= original({ ...options, limit: safeLimit(limitBytes) });
         inner(req, res, (err?: unknown) => {
           if (!err) return next();
           const { type, status } = err as { type?: unknown; status?: unknown };
@@ -75,3 +87,6 @@ export function installBodyPolicy(limitBytes: () => number): void {
 export function bodyFailureOf(req: object): BodyFailure | undefined {
   return (req as Record<symbol, BodyFailure | undefined>)[FAILURE];
 }
+
+/** Exposed for tests only. */
+export const safeLimitForTest = safeLimit;
