@@ -7,22 +7,15 @@ import { purgeTaskComments } from '@taskman/shared/comments/comments';
 import { EventEnvelopeSchema } from '@taskman/shared/domain/event.schema';
 import { AppError } from '@taskman/shared/errors/app-error';
 import { appDeps } from '@taskman/shared/runtime/deps';
-import { eventFunction } from '@taskman/shared/runtime/event-function';
+import { eventFunction, requireMessage } from '@taskman/shared/runtime/event-function';
 
 cloudEvent(
   'purgeTaskComments',
   eventFunction('purgeTaskComments', async (message) => {
     if (message.attributes.eventType && message.attributes.eventType !== 'task.deleted') return;
-    let json: unknown = null;
-    try {
-      json = JSON.parse(message.data.toString('utf8'));
-    } catch {
-      // Falls through to the schema check, which refuses it.
-    }
-    const envelope = EventEnvelopeSchema.safeParse(json);
-    if (!envelope.success) throw new AppError('REQUEST.VALIDATION', 'Not an event envelope; dropped.');
-    if (envelope.data.eventType !== 'task.deleted') return;
-    const taskId = (envelope.data.data.task as { id?: unknown } | undefined)?.id;
+    const envelope = requireMessage(message, EventEnvelopeSchema, 'an event envelope');
+    if (envelope.eventType !== 'task.deleted') return;
+    const taskId = (envelope.data.task as { id?: unknown } | undefined)?.id;
     if (typeof taskId !== 'string')
       throw new AppError('REQUEST.VALIDATION', 'task.deleted without a task id; dropped.');
     await purgeTaskComments(taskId, appDeps());

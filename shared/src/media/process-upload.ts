@@ -12,7 +12,7 @@ import type { Variant } from '../domain/media.schema.ts';
 import { AppError } from '../errors/app-error.ts';
 import { dispatchEvents, newEvent, recordEvent } from '../events/outbox.ts';
 import { logger } from '../logging/logger.ts';
-import type { BlobStore } from '../ports/blob-store.ts';
+import type { BlobInfo, BlobStore } from '../ports/blob-store.ts';
 import { type ImageHeader, type ImageProcessor, ImageRejected } from '../ports/image-processor.ts';
 import type { Deps } from '../runtime/deps.ts';
 import { USERS } from '../users/user-store.ts';
@@ -39,15 +39,8 @@ export interface MediaDeps extends Deps {
   media: MediaConfig;
 }
 
-/** The finalized object, as the storage event describes it. */
-export interface FinalizedObject {
-  bucket: string;
-  name: string;
-  generation: string;
-  size: number;
-  contentType: string | undefined;
-  metadata: Record<string, string>;
-}
+/** The finalized object, as the storage event describes it: a stored blob's facts. */
+export type FinalizedObject = BlobInfo;
 
 export type ProcessOutcome =
   | { outcome: 'ignored'; reason: string }

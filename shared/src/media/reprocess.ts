@@ -54,14 +54,7 @@ export async function reprocessOne(id: string, deps: MediaDeps): Promise<ItemOut
   }
   const info = await deps.blobs.stat(doc.bucket, doc.object);
   if (!info) return 'skipped'; // the original was deleted by policy; nothing to render from
-  const object: FinalizedObject = {
-    bucket: info.bucket,
-    name: info.name,
-    generation: info.generation,
-    size: info.size,
-    contentType: info.contentType,
-    metadata: info.metadata,
-  };
+  const object: FinalizedObject = info;
   const claimed = await deps.store.transact(async (tx) => {
     const current = (await tx.get<MediaDoc>(MEDIA, id))?.data;
     const now = deps.clock.now();

@@ -13,11 +13,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CloudEvent } from '@google-cloud/functions-framework';
+import type { z } from 'zod';
 import { config } from '../config/config.ts';
 import { type EventEnvelope, EventEnvelopeSchema } from '../domain/event.schema.ts';
-import { isAppError } from '../errors/app-error.ts';
+import { AppError, isAppError } from '../errors/app-error.ts';
 import { currentContext, parseTrace, runWithContext } from '../logging/context.ts';
 import { logger } from '../logging/logger.ts';
+import type { BlobInfo } from '../ports/blob-store.ts';
 import type { Transaction } from '../ports/document-store.ts';
 import { appDeps, type Deps } from './deps.ts';
 
@@ -56,32 +58,30 @@ export function eventFunction(
       functionName: name,
       ...parseTrace(config().projectId, message.attributes.traceparent, undefined),
     };
-    await runWithContext(context, async () => {
-      try {
-        await handler(message);
-      } catch (error) {
-        const retryable = !isAppError(error) || error.retryable;
-        logger().error(
-          { event: retryable ? 'event.retry' : 'event.dropped', messageId: message.id, err: error },
-          retryable
-            ? 'Event handling failed; the platform will retry'
-            : 'Event handling failed; not retryable',
-        );
-        if (retryable) throw error;
-      }
-    });
+    await runWithContext(context, () => settle(() => handler(message), { messageId: message.id }));
   };
 }
 
-/** The object of a Cloud Storage CloudEvent (`google.cloud.storage.object.v1.*`). */
-export interface StorageObject {
-  bucket: string;
-  name: string;
-  generation: string;
-  size: number;
-  contentType: string | undefined;
-  metadata: Record<string, string>;
+/**
+ * The retry rule of every event function, in one place: returning acknowledges; a
+ * retryable error is thrown so the platform retries with backoff; anything else is logged
+ * and acknowledged (a poison message must not be retried for ever).
+ */
+async function settle(run: () => Promise<void>, fields: Record<string, unknown>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    const retryable = !isAppError(error) || error.retryable;
+    logger().error(
+      { event: retryable ? 'event.retry' : 'event.dropped', ...fields, err: error },
+      retryable ? 'Event handling failed; the platform will retry' : 'Event handling failed; not retryable',
+    );
+    if (retryable) throw error;
+  }
 }
+
+/** The object of a Cloud Storage CloudEvent (`google.cloud.storage.object.v1.*`): a stored blob's facts. */
+export type StorageObject = BlobInfo;
 
 /**
  * Wraps a handler of Cloud Storage events as Eventarc delivers them (the object resource
@@ -114,16 +114,7 @@ export function storageEventFunction(
         logger().error({ event: 'event.dropped', ceId: event.id }, 'Not a storage object event; dropped');
         return;
       }
-      try {
-        await handler(object);
-      } catch (error) {
-        const retryable = !isAppError(error) || error.retryable;
-        logger().error(
-          { event: retryable ? 'event.retry' : 'event.dropped', object: object.name, err: error },
-          retryable ? 'Storage event failed; the platform will retry' : 'Storage event failed; not retryable',
-        );
-        if (retryable) throw error;
-      }
+      await settle(() => handler(object), { object: object.name });
     });
   };
 }
@@ -219,20 +210,37 @@ async function deadLetter(
   );
 }
 
-/** Parses and validates the envelope of `message`; a reason when it is not one. */
-export function parseEnvelope(message: PubSubMessage): { envelope: EventEnvelope } | { reason: string } {
+/** Parses `message`'s JSON data with `schema`; a reason a person can read when it fails. */
+export function parseMessage<T>(
+  message: PubSubMessage,
+  schema: z.ZodType<T>,
+  what: string,
+): { value: T } | { reason: string } {
   let json: unknown;
   try {
     json = JSON.parse(message.data.toString('utf8'));
   } catch {
     return { reason: 'the data is not valid JSON' };
   }
-  const parsed = EventEnvelopeSchema.safeParse(json);
+  const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'envelope'}: ${i.message}`);
-    return { reason: `not an event envelope: ${issues.slice(0, 10).join('; ')}` };
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || what}: ${i.message}`);
+    return { reason: `not ${what}: ${issues.slice(0, 10).join('; ')}` };
   }
-  return { envelope: parsed.data };
+  return { value: parsed.data };
+}
+
+/** `parseMessage`, or a non-retryable error (the message is dropped, never retried). */
+export function requireMessage<T>(message: PubSubMessage, schema: z.ZodType<T>, what: string): T {
+  const parsed = parseMessage(message, schema, what);
+  if ('reason' in parsed) throw new AppError('REQUEST.VALIDATION', `Dropped: ${parsed.reason}.`);
+  return parsed.value;
+}
+
+/** Parses and validates the envelope of `message`; a reason when it is not one. */
+export function parseEnvelope(message: PubSubMessage): { envelope: EventEnvelope } | { reason: string } {
+  const parsed = parseMessage(message, EventEnvelopeSchema, 'an event envelope');
+  return 'reason' in parsed ? parsed : { envelope: parsed.value };
 }
 
 /**

@@ -6,10 +6,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { CommandSchema } from '../domain/command.schema.ts';
-import { AppError } from '../errors/app-error.ts';
 import { dispatchCommands } from '../events/outbox.ts';
 import { appDeps } from '../runtime/deps.ts';
-import { consumerFunction, eventFunction } from '../runtime/event-function.ts';
+import { consumerFunction, eventFunction, requireMessage } from '../runtime/event-function.ts';
 import { webhookConfig } from './webhook-config.ts';
 import { systemResolver } from './webhook-url.ts';
 import { deliverWebhook, dueDeliveryCommands, fanOutConsumer, type PendingCommands } from './webhooks.ts';
@@ -37,17 +36,10 @@ export function webhookFanOutFunction(name: string): (event: CloudEvent<unknown>
 /** The delivery worker: one attempt per `webhook.deliver` command. */
 export function deliverWebhookFunction(name: string): (event: CloudEvent<unknown>) => Promise<void> {
   return eventFunction(name, async (message) => {
-    let json: unknown;
-    try {
-      json = JSON.parse(message.data.toString('utf8'));
-    } catch {
-      json = null;
-    }
-    const parsed = CommandSchema.safeParse(json);
-    if (!parsed.success) throw new AppError('REQUEST.VALIDATION', 'Not a webhook.deliver command; dropped.');
+    const command = requireMessage(message, CommandSchema, 'a webhook.deliver command');
     // Every outcome is recorded on the delivery: nothing here asks the platform to retry
     // but a failure of the store itself (thrown, retryable).
-    await deliverWebhook(parsed.data, appDeps(), { config: webhookConfig(), resolve: systemResolver });
+    await deliverWebhook(command, appDeps(), { config: webhookConfig(), resolve: systemResolver });
   });
 }
 
