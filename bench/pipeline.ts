@@ -17,10 +17,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { GcsBlobStore } from '../shared/src/adapters/gcs/gcs-blob-store.ts';
+import { parseMediaConfig } from '../shared/src/config/media-config.ts';
 import { createLogger, setLogger } from '../shared/src/logging/logger.ts';
-import { parseMediaConfig } from '../shared/src/media/media-config.ts';
 import { type FinalizedObject, processUpload } from '../shared/src/media/process-upload.ts';
-import { memoryDeps, seedUser } from '../shared/src/runtime/memory-deps.ts';
+import { memoryDeps, seedUser } from '../shared/src/testing/memory-deps.ts';
 import { type Measurement, measure } from './pipeline-vs-sharp.ts';
 
 const PHOTO = '2569067123_aca715a2ee_o.jpg';

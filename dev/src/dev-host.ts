@@ -35,7 +35,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import type { PubSub } from '@google-cloud/pubsub';
 import type { FunctionSpec } from '@taskman/functions/manifest';
-import { parseMediaConfig } from '@taskman/shared/media/media-config';
+import { parseMediaConfig } from '@taskman/shared/config/media-config';
 import type { Logger } from 'pino';
 import { storageCloudEvent } from './eventarc.ts';
 import { createRouter, type Route } from './router.ts';

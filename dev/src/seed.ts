@@ -4,8 +4,9 @@
  * (`FIRESTORE_EMULATOR_HOST`, `FIREBASE_AUTH_EMULATOR_HOST`, ...) through the production
  * adapters, and is safe to run on every start.
  */
-import { appDeps } from '@taskman/shared/runtime/deps';
+
 import { seedAdmin } from '@taskman/shared/users/seed-admin';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 
 /** The seeded admin's credentials; README and API.md quote them. */
 export const LOCAL_ADMIN = {

@@ -6,7 +6,7 @@
  * push subscriptions and a listening host).
  */
 import { MANIFEST } from '@taskman/functions/manifest';
-import { parseMediaConfig } from '@taskman/shared/media/media-config';
+import { parseMediaConfig } from '@taskman/shared/config/media-config';
 import type { Logger } from 'pino';
 import { type DevHost, startDevHost } from './dev-host.ts';
 import type { EmulatorName } from './emulators.ts';

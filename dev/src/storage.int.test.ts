@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Storage } from '@google-cloud/storage';
-import { mediaIdForObject } from '@taskman/shared/media/media-store';
+import { mediaIdForObject } from '@taskman/shared/stores/media-store';
 import { describe, expect, inject, it } from 'vitest';
 import type { Delivery } from './dev-host.ts';
 

@@ -44,8 +44,8 @@ if (values.quality) process.env.MEDIA_QUALITY = values.quality;
 process.env.LOG_LEVEL ??= 'warn';
 
 const { runReprocess } = await import('@taskman/shared/media/reprocess');
-const { appMediaDeps } = await import('@taskman/shared/runtime/media-deps');
-const { configHashOf } = await import('@taskman/shared/media/media-config');
+const { appMediaDeps } = await import('@taskman/shared/wiring/media-deps');
+const { configHashOf } = await import('@taskman/shared/config/media-config');
 
 let deps: ReturnType<typeof appMediaDeps>;
 try {

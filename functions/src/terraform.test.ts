@@ -8,9 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OUTBOX } from '@taskman/shared/application/outbox';
 import { COMMAND_TOPICS } from '@taskman/shared/domain/command.schema';
 import { TOPICS } from '@taskman/shared/domain/event.schema';
-import { OUTBOX } from '@taskman/shared/events/outbox';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gatewayDocument, OPENAPI_JSON, urlPlaceholder } from '../scripts/export-openapi.ts';
 

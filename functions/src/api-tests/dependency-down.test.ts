@@ -2,7 +2,7 @@
  * A dependency that is down gets a clear 5xx with the error body (and a log line), and no
  * data is lost or half written: in-process, where each adapter can be switched off.
  */
-import { OUTBOX, relayOutbox } from '@taskman/shared/events/outbox';
+import { OUTBOX, relayOutbox } from '@taskman/shared/application/outbox';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectError } from './expectations.ts';
 import { useInProcessApi } from './use-in-process.ts';

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Media } from '@taskman/shared/domain/media.schema';
-import { mediaIdForObject } from '@taskman/shared/media/media-store';
+import { mediaIdForObject } from '@taskman/shared/stores/media-store';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';

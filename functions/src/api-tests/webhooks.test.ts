@@ -1,5 +1,5 @@
 /** Webhooks: registration, URL checks, signed delivery, retries: in-process run (functions on in-memory adapters; the retry sweep run by the test). */
-import { dispatchCommands } from '@taskman/shared/events/outbox';
+import { dispatchCommands } from '@taskman/shared/application/outbox';
 import { resetWebhookConfig, webhookConfig } from '@taskman/shared/webhooks/webhook-config';
 import { type DeliveryDoc, dueDeliveryCommands, WEBHOOK_DELIVERIES } from '@taskman/shared/webhooks/webhooks';
 import { useInProcessApi } from './use-in-process.ts';

@@ -1,8 +1,8 @@
 /** GET /v1/audit (admin): every recorded event, newest first, filtered by entity or actor. */
 import { http } from '@google-cloud/functions-framework';
-import { listAudit } from '@taskman/shared/events/audit';
-import { appDeps } from '@taskman/shared/runtime/deps';
+import { listAudit } from '@taskman/shared/audit/audit';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 import { API } from '../manifest.ts';
 
 http(

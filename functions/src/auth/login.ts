@@ -1,8 +1,8 @@
 /** POST /v1/auth/login: email and password → tokens; one 401 for any wrong credential. */
 import { http } from '@google-cloud/functions-framework';
-import { appDeps } from '@taskman/shared/runtime/deps';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
 import { loginUser } from '@taskman/shared/users/login-user';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 import { API } from '../manifest.ts';
 
 http(

@@ -1,7 +1,7 @@
 /** POST /v1/auth/refresh: a refresh token → a new ID token and a rotated refresh token. */
 import { http } from '@google-cloud/functions-framework';
-import { appDeps } from '@taskman/shared/runtime/deps';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 import { API } from '../manifest.ts';
 
 http(

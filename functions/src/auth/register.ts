@@ -1,8 +1,8 @@
 /** POST /v1/auth/register: create an account and sign in; publishes `user.registered`. */
 import { http } from '@google-cloud/functions-framework';
-import { appDeps } from '@taskman/shared/runtime/deps';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
 import { registerUser } from '@taskman/shared/users/register-user';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 import { API } from '../manifest.ts';
 
 http(

@@ -1,8 +1,8 @@
 /** POST /v1/tasks/{id}/comments: comment on a visible task (Idempotency-Key replays). */
 import { http } from '@google-cloud/functions-framework';
 import { addComment } from '@taskman/shared/comments/comments';
-import { appDeps } from '@taskman/shared/runtime/deps';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 import { API } from '../manifest.ts';
 
 http(

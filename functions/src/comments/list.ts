@@ -1,8 +1,8 @@
 /** GET /v1/tasks/{id}/comments: a visible task's comments, oldest first. */
 import { http } from '@google-cloud/functions-framework';
 import { listComments } from '@taskman/shared/comments/comments';
-import { appDeps } from '@taskman/shared/runtime/deps';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 import { API } from '../manifest.ts';
 
 http(

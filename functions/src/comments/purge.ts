@@ -3,11 +3,12 @@
  * subcollection nobody can reach any more) are deleted too. Other events are ignored.
  */
 import { cloudEvent } from '@google-cloud/functions-framework';
+import { requireMessage } from '@taskman/shared/application/consumer';
 import { purgeTaskComments } from '@taskman/shared/comments/comments';
 import { EventEnvelopeSchema } from '@taskman/shared/domain/event.schema';
 import { AppError } from '@taskman/shared/errors/app-error';
-import { appDeps } from '@taskman/shared/runtime/deps';
-import { eventFunction, requireMessage } from '@taskman/shared/runtime/event-function';
+import { eventFunction } from '@taskman/shared/runtime/event-function';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 
 cloudEvent(
   'purgeTaskComments',

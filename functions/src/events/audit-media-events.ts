@@ -1,6 +1,7 @@
 /** auditMediaEvents, on `media-events`: one audit entry per envelope, applied once. */
 import { cloudEvent } from '@google-cloud/functions-framework';
-import { auditConsumer } from '@taskman/shared/events/audit';
+import { auditConsumer } from '@taskman/shared/audit/audit';
 import { consumerFunction } from '@taskman/shared/runtime/event-function';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 
-cloudEvent('auditMediaEvents', consumerFunction('auditMediaEvents', auditConsumer()));
+cloudEvent('auditMediaEvents', consumerFunction('auditMediaEvents', auditConsumer(), appDeps));

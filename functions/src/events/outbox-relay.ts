@@ -3,9 +3,9 @@
  * whose inline publish failed (a crash or a Pub/Sub outage between commit and publish).
  */
 import { cloudEvent } from '@google-cloud/functions-framework';
-import { relayOutbox } from '@taskman/shared/events/outbox';
-import { appDeps } from '@taskman/shared/runtime/deps';
+import { relayOutbox } from '@taskman/shared/application/outbox';
 import { eventFunction } from '@taskman/shared/runtime/event-function';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 
 cloudEvent(
   'outboxRelay',

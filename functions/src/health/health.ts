@@ -6,7 +6,7 @@ import { http } from '@google-cloud/functions-framework';
 import { AppError } from '@taskman/shared/errors/app-error';
 import { checkHealth } from '@taskman/shared/health/check-health';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
-import { appMediaDeps } from '@taskman/shared/runtime/media-deps';
+import { appMediaDeps } from '@taskman/shared/wiring/media-deps';
 import { API } from '../manifest.ts';
 
 http(

@@ -2,7 +2,7 @@
 import { http } from '@google-cloud/functions-framework';
 import { getMedia } from '@taskman/shared/media/media-queries';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
-import { appMediaDeps } from '@taskman/shared/runtime/media-deps';
+import { appMediaDeps } from '@taskman/shared/wiring/media-deps';
 import { API } from '../manifest.ts';
 
 http(

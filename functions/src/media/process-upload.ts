@@ -6,7 +6,7 @@ import { cloudEvent } from '@google-cloud/functions-framework';
 import { logger } from '@taskman/shared/logging/logger';
 import { processUpload } from '@taskman/shared/media/process-upload';
 import { storageEventFunction } from '@taskman/shared/runtime/event-function';
-import { appMediaDeps } from '@taskman/shared/runtime/media-deps';
+import { appMediaDeps } from '@taskman/shared/wiring/media-deps';
 
 cloudEvent(
   'processUpload',

@@ -3,8 +3,8 @@ import { http } from '@google-cloud/functions-framework';
 import { AppError } from '@taskman/shared/errors/app-error';
 import { uploadMedia } from '@taskman/shared/media/upload-media';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
-import { appMediaDeps } from '@taskman/shared/runtime/media-deps';
 import { readFilePart } from '@taskman/shared/runtime/multipart';
+import { appMediaDeps } from '@taskman/shared/wiring/media-deps';
 import { API } from '../manifest.ts';
 
 http(

@@ -1,8 +1,8 @@
 /** GET /v1/notifications: the caller's notifications, newest first (`?unread=true`: unread only). */
 import { http } from '@google-cloud/functions-framework';
 import { listNotifications } from '@taskman/shared/notifications/notifications';
-import { appDeps } from '@taskman/shared/runtime/deps';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 import { API } from '../manifest.ts';
 
 http(

@@ -2,5 +2,6 @@
 import { cloudEvent } from '@google-cloud/functions-framework';
 import { notifyConsumer } from '@taskman/shared/notifications/notifications';
 import { consumerFunction } from '@taskman/shared/runtime/event-function';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 
-cloudEvent('notifyMediaEvents', consumerFunction('notifyMediaEvents', notifyConsumer()));
+cloudEvent('notifyMediaEvents', consumerFunction('notifyMediaEvents', notifyConsumer(), appDeps));

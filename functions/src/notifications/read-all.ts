@@ -1,8 +1,8 @@
 /** POST /v1/notifications/read-all: marks every notification of the caller read. */
 import { http } from '@google-cloud/functions-framework';
 import { markAllRead } from '@taskman/shared/notifications/notifications';
-import { appDeps } from '@taskman/shared/runtime/deps';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 import { API } from '../manifest.ts';
 
 http(

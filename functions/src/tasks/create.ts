@@ -1,9 +1,9 @@
 /** POST /v1/tasks: create a task (Idempotency-Key replays); publishes `task.created`. */
 import { http } from '@google-cloud/functions-framework';
-import { appDeps } from '@taskman/shared/runtime/deps';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
+import { taskEtag } from '@taskman/shared/stores/task-store';
 import { createTask } from '@taskman/shared/tasks/create-task';
-import { taskEtag } from '@taskman/shared/tasks/task-store';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 import { API } from '../manifest.ts';
 
 http(

@@ -1,8 +1,8 @@
 /** DELETE /v1/tasks/{id}: delete a task (owner or admin); publishes `task.deleted`. */
 import { http } from '@google-cloud/functions-framework';
-import { appDeps } from '@taskman/shared/runtime/deps';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
 import { deleteTask } from '@taskman/shared/tasks/delete-task';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 import { API } from '../manifest.ts';
 
 http(

@@ -1,10 +1,10 @@
 /** GET /v1/tasks/{id}: a visible task with its ETag; If-None-Match answers 304. */
 import { http } from '@google-cloud/functions-framework';
 import { mediaOfTask } from '@taskman/shared/media/attachments';
-import { appDeps } from '@taskman/shared/runtime/deps';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
+import { etagMatches, taskEtag } from '@taskman/shared/stores/task-store';
 import { getTask } from '@taskman/shared/tasks/get-task';
-import { etagMatches, taskEtag } from '@taskman/shared/tasks/task-store';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 import { API } from '../manifest.ts';
 
 http(

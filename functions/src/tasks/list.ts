@@ -1,8 +1,8 @@
 /** GET /v1/tasks: the caller's visible tasks, filtered, sorted and paged. */
 import { http } from '@google-cloud/functions-framework';
-import { appDeps } from '@taskman/shared/runtime/deps';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
 import { listTasks } from '@taskman/shared/tasks/list-tasks';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 import { API } from '../manifest.ts';
 
 http(

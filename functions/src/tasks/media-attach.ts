@@ -1,8 +1,8 @@
 /** POST /v1/tasks/{id}/media: attach a media item (201; 200 when already attached). */
 import { http } from '@google-cloud/functions-framework';
 import { attachMedia } from '@taskman/shared/media/attachments';
-import { appDeps } from '@taskman/shared/runtime/deps';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 import { API } from '../manifest.ts';
 
 http(

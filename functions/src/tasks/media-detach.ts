@@ -1,8 +1,8 @@
 /** DELETE /v1/tasks/{id}/media/{mediaId}: detach a media item from a task. */
 import { http } from '@google-cloud/functions-framework';
 import { detachMedia } from '@taskman/shared/media/attachments';
-import { appDeps } from '@taskman/shared/runtime/deps';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 import { API } from '../manifest.ts';
 
 http(

@@ -1,8 +1,8 @@
 /** GET /v1/tasks/{id}/media: the task's gallery in attachment order. */
 import { http } from '@google-cloud/functions-framework';
 import { taskGallery } from '@taskman/shared/media/attachments';
-import { appDeps } from '@taskman/shared/runtime/deps';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 import { API } from '../manifest.ts';
 
 http(

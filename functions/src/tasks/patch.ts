@@ -1,9 +1,9 @@
 /** PATCH /v1/tasks/{id}: change a task (If-Match optional); publishes `task.updated`. */
 import { http } from '@google-cloud/functions-framework';
-import { appDeps } from '@taskman/shared/runtime/deps';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
-import { taskEtag } from '@taskman/shared/tasks/task-store';
+import { taskEtag } from '@taskman/shared/stores/task-store';
 import { updateTask } from '@taskman/shared/tasks/update-task';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 import { API } from '../manifest.ts';
 
 http(

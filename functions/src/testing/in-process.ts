@@ -23,10 +23,10 @@ import type { AddressInfo } from 'node:net';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { createLogger, setLogger } from '@taskman/shared/logging/logger';
 import type { BlobInfo } from '@taskman/shared/ports/blob-store';
-import { setAppDeps } from '@taskman/shared/runtime/deps';
 import { matchPath } from '@taskman/shared/runtime/http-contract';
-import { type MemoryDeps, memoryDeps } from '@taskman/shared/runtime/memory-deps';
+import { type MemoryDeps, memoryDeps } from '@taskman/shared/testing/memory-deps';
 import { seedAdmin } from '@taskman/shared/users/seed-admin';
+import { setAppDeps } from '@taskman/shared/wiring/app-deps';
 import {
   type Account,
   ADMIN_EMAIL,

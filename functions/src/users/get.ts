@@ -1,8 +1,8 @@
 /** GET /v1/users/{id}: a user, for themself or an admin (404 for anyone else). */
 import { http } from '@google-cloud/functions-framework';
-import { appDeps } from '@taskman/shared/runtime/deps';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
 import { getUser } from '@taskman/shared/users/profile';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 import { API } from '../manifest.ts';
 
 http(

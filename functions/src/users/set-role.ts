@@ -1,8 +1,8 @@
 /** PUT /v1/users/{id}/role (admin): set a user's role claim and profile role. */
 import { http } from '@google-cloud/functions-framework';
-import { appDeps } from '@taskman/shared/runtime/deps';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
 import { setUserRole } from '@taskman/shared/users/profile';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 import { API } from '../manifest.ts';
 
 http(

@@ -1,10 +1,10 @@
 /** POST /v1/webhooks: register a webhook; 201 with its secret, shown only here. */
 import { http } from '@google-cloud/functions-framework';
-import { appDeps } from '@taskman/shared/runtime/deps';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
 import { webhookConfig } from '@taskman/shared/webhooks/webhook-config';
 import { systemResolver } from '@taskman/shared/webhooks/webhook-url';
 import { createWebhook } from '@taskman/shared/webhooks/webhooks';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 import { API } from '../manifest.ts';
 
 http(

@@ -1,8 +1,8 @@
 /** DELETE /v1/webhooks/{id}: remove one of the caller's webhooks; 404 for anyone else's. */
 import { http } from '@google-cloud/functions-framework';
-import { appDeps } from '@taskman/shared/runtime/deps';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
 import { deleteWebhook } from '@taskman/shared/webhooks/webhooks';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 import { API } from '../manifest.ts';
 
 http(

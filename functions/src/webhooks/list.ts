@@ -1,8 +1,8 @@
 /** GET /v1/webhooks: the caller's webhooks, newest first, without secrets. */
 import { http } from '@google-cloud/functions-framework';
-import { appDeps } from '@taskman/shared/runtime/deps';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
 import { listWebhooks } from '@taskman/shared/webhooks/webhooks';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 import { API } from '../manifest.ts';
 
 http(

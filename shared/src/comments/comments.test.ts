@@ -1,9 +1,9 @@
 /** A deleted task's comments are purged, in batches, idempotently. */
 import { expect, it } from 'vitest';
 import { createLogger, setLogger } from '../logging/logger.ts';
-import { memoryDeps, seedUser } from '../runtime/memory-deps.ts';
 import { createTask } from '../tasks/create-task.ts';
 import { deleteTask } from '../tasks/delete-task.ts';
+import { memoryDeps, seedUser } from '../testing/memory-deps.ts';
 import { addComment, commentsOf, purgeTaskComments } from './comments.ts';
 
 setLogger(createLogger({ level: 'silent' }));

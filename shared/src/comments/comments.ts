@@ -1,12 +1,12 @@
 /** Comments on a task: anyone who may see the task (owner, assignee, admin) may comment and read. */
 
+import { pageOf } from '../application/cursor.ts';
+import { type IdempotencyRequest, idempotent } from '../application/idempotency.ts';
 import { type Comment, CommentSchema } from '../domain/comment.schema.ts';
 import type { Page, Principal } from '../domain/common.schema.ts';
-import { pageOf } from '../paging/cursor.ts';
+import type { Deps } from '../ports/deps.ts';
 import { DOC_ID } from '../ports/document-store.ts';
-import type { Deps } from '../runtime/deps.ts';
-import { type IdempotencyRequest, idempotent } from '../runtime/idempotency.ts';
-import { loadVisibleTask } from '../tasks/task-store.ts';
+import { loadVisibleTask } from '../stores/task-store.ts';
 
 /** Comments live under their task: `tasks/{taskId}/comments`. */
 export const commentsOf = (taskId: string) => `tasks/${taskId}/comments`;

@@ -1,6 +1,6 @@
 /** Health: one cheap round trip to each dependency, each bounded in time. */
 import type { BlobStore } from '../ports/blob-store.ts';
-import type { Deps } from '../runtime/deps.ts';
+import type { Deps } from '../ports/deps.ts';
 
 export interface Health {
   ok: boolean;

@@ -3,16 +3,17 @@
  * `taskIds` it is attached to; both sides change in one unit of work. Only the task's
  * owner or an admin attaches, and only media the caller owns.
  */
+
+import { dispatchEvents, type EventOrigin, newEvent, recordEvent } from '../application/outbox.ts';
 import type { Principal } from '../domain/common.schema.ts';
 import type { Media } from '../domain/media.schema.ts';
 import { canManage } from '../domain/task.rules.ts';
 import type { Task } from '../domain/task.schema.ts';
 import { AppError } from '../errors/app-error.ts';
-import { dispatchEvents, type EventOrigin, newEvent, recordEvent } from '../events/outbox.ts';
+import type { Deps } from '../ports/deps.ts';
 import type { Transaction } from '../ports/document-store.ts';
-import type { Deps } from '../runtime/deps.ts';
-import { loadVisibleTask, TASKS, toTaskDoc } from '../tasks/task-store.ts';
-import { fromMediaDoc, MEDIA, type MediaDoc, mediaNotFound } from './media-store.ts';
+import { fromMediaDoc, MEDIA, type MediaDoc, mediaNotFound } from '../stores/media-store.ts';
+import { loadVisibleTask, TASKS, toTaskDoc } from '../stores/task-store.ts';
 
 /** Saves a task whose media list changed, with its `task.updated` event. */
 export function saveTaskMedia(

@@ -3,14 +3,15 @@
  * `media.deleted` event in one unit of work, then remove the original and every variant
  * from storage.
  */
+
+import { dispatchEvents, type EventOrigin, newEvent, recordEvent } from '../application/outbox.ts';
+import { VARIANTS_PREFIX } from '../config/media-config.ts';
 import type { Principal } from '../domain/common.schema.ts';
-import { dispatchEvents, type EventOrigin, newEvent, recordEvent } from '../events/outbox.ts';
 import { logger } from '../logging/logger.ts';
-import { fromTaskDoc, TASKS } from '../tasks/task-store.ts';
+import type { MediaDeps } from '../ports/deps.ts';
+import { loadOwnMedia, MEDIA } from '../stores/media-store.ts';
+import { fromTaskDoc, TASKS } from '../stores/task-store.ts';
 import { saveTaskMedia } from './attachments.ts';
-import { VARIANTS_PREFIX } from './media-config.ts';
-import { loadOwnMedia, MEDIA } from './media-store.ts';
-import type { MediaDeps } from './process-upload.ts';
 
 export async function deleteMedia(
   req: { actor: Principal; origin: EventOrigin; id: string },

@@ -1,11 +1,12 @@
 /** Reading media: one item, lists, and short-lived signed URLs for the original and variants. */
+
+import { pageOf } from '../application/cursor.ts';
 import type { Page, Principal } from '../domain/common.schema.ts';
 import type { Media, MediaStatus } from '../domain/media.schema.ts';
 import { AppError } from '../errors/app-error.ts';
-import { pageOf } from '../paging/cursor.ts';
+import type { MediaDeps } from '../ports/deps.ts';
 import { DOC_ID, type Where } from '../ports/document-store.ts';
-import { fromMediaDoc, loadOwnMedia, MEDIA, type MediaDoc } from './media-store.ts';
-import type { MediaDeps } from './process-upload.ts';
+import { fromMediaDoc, loadOwnMedia, MEDIA, type MediaDoc } from '../stores/media-store.ts';
 
 export async function getMedia(req: { actor: Principal; id: string }, deps: MediaDeps): Promise<Media> {
   return fromMediaDoc(await loadOwnMedia(deps.store, req.id, req.actor));

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { createLogger, setLogger } from '../logging/logger.ts';
-import { memoryDeps, seedUser } from '../runtime/memory-deps.ts';
-import { MEDIA, type MediaDoc } from './media-store.ts';
+import { MEDIA, type MediaDoc } from '../stores/media-store.ts';
+import { memoryDeps, seedUser } from '../testing/memory-deps.ts';
 import { optimizeMedia, requestOptimization } from './optimize-media.ts';
 import { processUpload } from './process-upload.ts';
 

@@ -4,10 +4,7 @@
  * through the outbox, so a crash between the request and the send loses nothing; doing it
  * twice writes the same object and the same record.
  */
-import { COMMAND_TOPICS, type Command, OptimizeCommandDataSchema } from '../domain/command.schema.ts';
-import type { Principal } from '../domain/common.schema.ts';
-import type { Media } from '../domain/media.schema.ts';
-import { AppError } from '../errors/app-error.ts';
+
 import {
   dispatchCommands,
   dispatchEvents,
@@ -15,11 +12,15 @@ import {
   newEvent,
   recordCommand,
   recordEvent,
-} from '../events/outbox.ts';
+} from '../application/outbox.ts';
+import { VARIANT_MARKER, VARIANTS_PREFIX } from '../config/media-config.ts';
+import { COMMAND_TOPICS, type Command, OptimizeCommandDataSchema } from '../domain/command.schema.ts';
+import type { Principal } from '../domain/common.schema.ts';
+import type { Media } from '../domain/media.schema.ts';
+import { AppError } from '../errors/app-error.ts';
+import type { MediaDeps } from '../ports/deps.ts';
 import { ImageRejected, type OutputFormat } from '../ports/image-processor.ts';
-import { VARIANT_MARKER, VARIANTS_PREFIX } from './media-config.ts';
-import { fromMediaDoc, loadOwnMedia, MEDIA, type MediaDoc } from './media-store.ts';
-import type { MediaDeps } from './process-upload.ts';
+import { fromMediaDoc, loadOwnMedia, MEDIA, type MediaDoc } from '../stores/media-store.ts';
 
 export async function requestOptimization(
   req: {

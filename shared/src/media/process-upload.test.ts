@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { parseMediaConfig } from '../config/media-config.ts';
 import { createLogger, setLogger } from '../logging/logger.ts';
-import { type MemoryDeps, memoryDeps, seedUser } from '../runtime/memory-deps.ts';
-import { parseMediaConfig } from './media-config.ts';
-import { MEDIA, type MediaDoc, mediaIdForObject } from './media-store.ts';
+import { MEDIA, type MediaDoc, mediaIdForObject } from '../stores/media-store.ts';
+import { type MemoryDeps, memoryDeps, seedUser } from '../testing/memory-deps.ts';
 import { type FinalizedObject, processUpload } from './process-upload.ts';
 
 setLogger(createLogger({ level: 'silent' }));

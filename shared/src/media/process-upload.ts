@@ -8,36 +8,30 @@
  * nothing, and one still being processed elsewhere is retried later. Variants are written
  * under `variants/` with a marker, which the trigger ignores: nothing re-triggers itself.
  */
-import type { Variant } from '../domain/media.schema.ts';
-import { AppError } from '../errors/app-error.ts';
-import { dispatchEvents, newEvent, recordEvent } from '../events/outbox.ts';
-import { logger } from '../logging/logger.ts';
-import type { BlobInfo, BlobStore } from '../ports/blob-store.ts';
-import { type ImageHeader, type ImageProcessor, ImageRejected } from '../ports/image-processor.ts';
-import type { Deps } from '../runtime/deps.ts';
-import { USERS } from '../users/user-store.ts';
+
+import { dispatchEvents, newEvent, recordEvent } from '../application/outbox.ts';
 import {
   configHashOf,
   isProcessable,
-  type MediaConfig,
   VARIANT_MARKER,
   VARIANTS_PREFIX,
   variantPlan,
-} from './media-config.ts';
+} from '../config/media-config.ts';
+import { CONTENT_TYPES } from '../domain/image.ts';
+import type { Variant } from '../domain/media.schema.ts';
+import { AppError } from '../errors/app-error.ts';
+import { logger } from '../logging/logger.ts';
+import type { BlobInfo } from '../ports/blob-store.ts';
+import type { MediaDeps } from '../ports/deps.ts';
+import { type ImageHeader, ImageRejected } from '../ports/image-processor.ts';
 import {
   MEDIA,
   type MediaDoc,
   mediaIdForObject,
   parseUploadPath,
   type VariantObject,
-} from './media-store.ts';
-import { CONTENT_TYPES } from './sniff.ts';
-
-export interface MediaDeps extends Deps {
-  blobs: BlobStore;
-  images: ImageProcessor;
-  media: MediaConfig;
-}
+} from '../stores/media-store.ts';
+import { USERS } from '../stores/user-store.ts';
 
 /** The finalized object, as the storage event describes it: a stored blob's facts. */
 export type FinalizedObject = BlobInfo;

@@ -10,12 +10,13 @@
  *   batch, so a crashed run continues where it stopped.
  */
 
+import { configHashOf } from '../config/media-config.ts';
 import { AppError } from '../errors/app-error.ts';
+import type { MediaDeps } from '../ports/deps.ts';
 import { DOC_ID } from '../ports/document-store.ts';
 import { ImageRejected } from '../ports/image-processor.ts';
-import { configHashOf } from './media-config.ts';
-import { MEDIA, type MediaDoc } from './media-store.ts';
-import { type FinalizedObject, type MediaDeps, recordOutcome, renderAndStore } from './process-upload.ts';
+import { MEDIA, type MediaDoc } from '../stores/media-store.ts';
+import { type FinalizedObject, recordOutcome, renderAndStore } from './process-upload.ts';
 
 export const REPROCESS_RUNS = 'reprocessRuns';
 

@@ -5,12 +5,12 @@
  * processUpload.
  */
 import type { Principal } from '../domain/common.schema.ts';
+import { ACCEPTED_CONTENT_TYPES } from '../domain/image.ts';
 import type { Media } from '../domain/media.schema.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { SignedUrl } from '../ports/blob-store.ts';
-import { fromMediaDoc, MEDIA, type MediaDoc, uploadObjectName } from './media-store.ts';
-import type { MediaDeps } from './process-upload.ts';
-import { ACCEPTED_CONTENT_TYPES } from './sniff.ts';
+import type { MediaDeps } from '../ports/deps.ts';
+import { fromMediaDoc, MEDIA, type MediaDoc, uploadObjectName } from '../stores/media-store.ts';
 
 function newMediaDoc(
   deps: MediaDeps,

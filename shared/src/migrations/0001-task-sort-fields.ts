@@ -15,7 +15,7 @@
  */
 import { type Task, TaskSchema } from '../domain/task.schema.ts';
 import type { DocData, StoredDoc } from '../ports/document-store.ts';
-import { TASKS, toTaskDoc } from '../tasks/task-store.ts';
+import { TASKS, toTaskDoc } from '../stores/task-store.ts';
 import type { Migration } from './migration.ts';
 
 /** The derived fields, as the app would write them; null when the document is not a valid task. */

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryDocumentStore } from '../adapters/memory/memory-document-store.ts';
 import type { DocData, DocumentStore, Query, Transaction } from '../ports/document-store.ts';
-import { toTaskDoc } from '../tasks/task-store.ts';
+import { toTaskDoc } from '../stores/task-store.ts';
 import { taskSortFields } from './0001-task-sort-fields.ts';
 import { MIGRATIONS, type Migration, type MigrationRecord } from './migration.ts';
 import { type MigrationProgress, migrationStatus, runMigrations } from './run-migrations.ts';

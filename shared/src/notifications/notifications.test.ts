@@ -4,12 +4,13 @@
  * wrapper, still one (the id is derived from envelope and recipient).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { consumeMessage } from '../application/consumer.ts';
 import type { EventEnvelope, EventType } from '../domain/event.schema.ts';
 import type { Notification } from '../domain/notification.schema.ts';
 import { createLogger, setLogger } from '../logging/logger.ts';
 import { DOC_ID } from '../ports/document-store.ts';
-import { consumeMessage, type PubSubMessage } from '../runtime/event-function.ts';
-import { memoryDeps } from '../runtime/memory-deps.ts';
+import type { PubSubMessage } from '../ports/message.ts';
+import { memoryDeps } from '../testing/memory-deps.ts';
 import {
   listNotifications,
   markAllRead,

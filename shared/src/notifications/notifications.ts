@@ -5,6 +5,8 @@
  * without the consumer wrapper), and the caller's list / mark-read use cases.
  */
 import { createHash } from 'node:crypto';
+import type { Consumer } from '../application/consumer.ts';
+import { pageOf } from '../application/cursor.ts';
 import type { EntityType } from '../domain/audit.schema.ts';
 import type { Page, Principal } from '../domain/common.schema.ts';
 import type { EventEnvelope } from '../domain/event.schema.ts';
@@ -14,10 +16,8 @@ import type {
   NotificationType,
 } from '../domain/notification.schema.ts';
 import { AppError } from '../errors/app-error.ts';
-import { pageOf } from '../paging/cursor.ts';
+import type { Deps } from '../ports/deps.ts';
 import { DOC_ID, type Where } from '../ports/document-store.ts';
-import type { Deps } from '../runtime/deps.ts';
-import type { Consumer } from '../runtime/event-function.ts';
 
 export const NOTIFICATIONS = 'notifications';
 

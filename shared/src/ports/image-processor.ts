@@ -2,7 +2,7 @@
  * Image work the media pipeline needs: read a header cheaply (type, dimensions, pixel
  * count) and render size variants. sharp is the production adapter.
  */
-import type { ImageType } from '../media/sniff.ts';
+import type { ImageType } from '../domain/image.ts';
 
 /** What the header says, before any pixel is decoded. */
 export interface ImageHeader {

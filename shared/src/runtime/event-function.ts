@@ -1,35 +1,24 @@
 /**
- * `eventFunction(name, handler)`: the only code that knows CloudEvents. It decodes the
- * Pub/Sub message, carries its correlation id and trace into logs, and makes the retry
- * decision explicit: returning acknowledges; a retryable error is thrown so the platform
- * retries with backoff; anything else is logged and acknowledged (a poison message must
- * not be retried forever).
- *
- * `consumerFunction(name, consumer)` is the wrapper of event consumers: it validates the
- * envelope, drops events older than `EVENT_MAX_AGE_SECONDS`, and applies each envelope
- * exactly once — the consumer's writes and a `processedEvents` record share one unit of
- * work, so a redelivery finds the record and is acknowledged without effect. Invalid
- * messages and non-retryable errors are acknowledged and kept in `deadLetters`.
+ * The CloudEvent edge of every event function, the only code that knows CloudEvents:
+ * `eventFunction(name, handler)` decodes the Pub/Sub message, carries its correlation id
+ * and trace into logs, and makes the retry decision explicit: returning acknowledges; a
+ * retryable error is thrown so the platform retries with backoff; anything else is logged
+ * and acknowledged (a poison message must not be retried forever).
+ * `storageEventFunction` does the same for Eventarc's Cloud Storage events, and
+ * `consumerFunction(name, consumer, deps)` runs an event consumer through
+ * `consumeMessage` (application/consumer.ts): exactly once per envelope, poison messages
+ * dead-lettered.
  */
 import { randomUUID } from 'node:crypto';
 import type { CloudEvent } from '@google-cloud/functions-framework';
-import type { z } from 'zod';
+import { type Consumer, consumeMessage } from '../application/consumer.ts';
 import { config } from '../config/config.ts';
-import { type EventEnvelope, EventEnvelopeSchema } from '../domain/event.schema.ts';
-import { AppError, isAppError } from '../errors/app-error.ts';
-import { currentContext, parseTrace, runWithContext } from '../logging/context.ts';
+import { isAppError } from '../errors/app-error.ts';
+import { parseTrace, runWithContext } from '../logging/context.ts';
 import { logger } from '../logging/logger.ts';
 import type { BlobInfo } from '../ports/blob-store.ts';
-import type { Transaction } from '../ports/document-store.ts';
-import { appDeps, type Deps } from './deps.ts';
-
-/** A decoded Pub/Sub message. */
-export interface PubSubMessage {
-  id: string;
-  data: Buffer;
-  attributes: Record<string, string>;
-  publishTime: string | undefined;
-}
+import type { Deps } from '../ports/deps.ts';
+import type { PubSubMessage } from '../ports/message.ts';
 
 interface MessagePublishedData {
   message?: { data?: string; attributes?: Record<string, string>; messageId?: string; publishTime?: string };
@@ -119,204 +108,6 @@ export function storageEventFunction(
   };
 }
 
-/** Where applied envelopes are recorded, one document `<consumer>:<envelopeId>` each. */
-export const PROCESSED_EVENTS = 'processedEvents';
-/** Where poison messages are kept, one document `<consumer>:<messageId>` each. */
-export const DEAD_LETTERS = 'deadLetters';
-/** How much of a dead letter's raw data is kept. */
-const DEAD_LETTER_DATA_CHARS = 8 * 1024;
-const DEAD_LETTER_ATTRIBUTE_CHARS = 1024;
-/** A processed record outlives the age cut-off by this much (later redeliveries are dropped by age). */
-const PROCESSED_MARGIN_MS = 24 * 3_600_000;
-
-/** An event consumer: its effect on one envelope, written in the unit of work `tx`. */
-export interface Consumer {
-  /**
-   * Applies `envelope`. Runs inside a unit of work that may re-run on contention, so it must
-   * have no side effect but its writes to `tx`. A thrown retryable error makes the platform
-   * redeliver; a non-retryable AppError dead-letters the message.
-   */
-  apply(envelope: EventEnvelope, tx: Transaction, deps: Deps): Promise<void>;
-}
-
-export interface ConsumeOptions {
-  /** Events whose envelope timestamp is older than this are dropped. */
-  maxAgeSeconds: number;
-}
-
-export type ConsumeOutcome = 'applied' | 'duplicate' | 'dead-lettered' | 'expired';
-
-/** A processed-event record (doc id `<consumer>:<envelopeId>`); `expiresAt` drives a TTL policy. */
-export interface ProcessedEventDoc {
-  [key: string]: unknown;
-  consumer: string;
-  eventId: string;
-  eventType: string;
-  processedAt: string;
-  expiresAt: Date;
-}
-
-/** A dead letter: the message as received, bounded, and why it was not applied. */
-export interface DeadLetterDoc {
-  [key: string]: unknown;
-  consumer: string;
-  messageId: string;
-  reason: string;
-  code: string | null;
-  data: string;
-  dataTruncated: boolean;
-  attributes: Record<string, string>;
-  publishTime: string | null;
-  deadLetteredAt: string;
-}
-
-/** A Firestore-safe document id part. */
-function idPart(value: string): string {
-  return value.replace(/[^A-Za-z0-9_:-]/g, '_').slice(0, 600) || '_';
-}
-
-export function processedEventId(consumer: string, envelopeId: string): string {
-  return `${consumer}:${idPart(envelopeId)}`;
-}
-
-async function deadLetter(
-  consumer: string,
-  message: PubSubMessage,
-  reason: string,
-  code: string | null,
-  deps: Pick<Deps, 'store' | 'clock'>,
-): Promise<void> {
-  const text = message.data.toString('utf8');
-  const doc: DeadLetterDoc = {
-    consumer,
-    messageId: message.id,
-    reason: reason.slice(0, 2_000),
-    code,
-    data: text.slice(0, DEAD_LETTER_DATA_CHARS),
-    dataTruncated: text.length > DEAD_LETTER_DATA_CHARS,
-    attributes: Object.fromEntries(
-      Object.entries(message.attributes)
-        .slice(0, 50)
-        .map(([k, v]) => [k.slice(0, 256), String(v).slice(0, DEAD_LETTER_ATTRIBUTE_CHARS)]),
-    ),
-    publishTime: message.publishTime ?? null,
-    deadLetteredAt: deps.clock.now().toISOString(),
-  };
-  // Deterministic id: a poison message redelivered before its ack is kept once.
-  await deps.store.transact(async (tx) => tx.set(DEAD_LETTERS, `${consumer}:${idPart(message.id)}`, doc));
-  logger().error(
-    { event: 'event.dead_lettered', consumer, messageId: message.id, reason: doc.reason, code },
-    'Event dead-lettered; acknowledged',
-  );
-}
-
-/** Parses `message`'s JSON data with `schema`; a reason a person can read when it fails. */
-export function parseMessage<T>(
-  message: PubSubMessage,
-  schema: z.ZodType<T>,
-  what: string,
-): { value: T } | { reason: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(message.data.toString('utf8'));
-  } catch {
-    return { reason: 'the data is not valid JSON' };
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || what}: ${i.message}`);
-    return { reason: `not ${what}: ${issues.slice(0, 10).join('; ')}` };
-  }
-  return { value: parsed.data };
-}
-
-/** `parseMessage`, or a non-retryable error (the message is dropped, never retried). */
-export function requireMessage<T>(message: PubSubMessage, schema: z.ZodType<T>, what: string): T {
-  const parsed = parseMessage(message, schema, what);
-  if ('reason' in parsed) throw new AppError('REQUEST.VALIDATION', `Dropped: ${parsed.reason}.`);
-  return parsed.value;
-}
-
-/** Parses and validates the envelope of `message`; a reason when it is not one. */
-export function parseEnvelope(message: PubSubMessage): { envelope: EventEnvelope } | { reason: string } {
-  const parsed = parseMessage(message, EventEnvelopeSchema, 'an event envelope');
-  return 'reason' in parsed ? parsed : { envelope: parsed.value };
-}
-
-/**
- * Consumes one message with `consumer`: the decision table of the event flow. Returns what
- * happened; throws only what the platform should retry.
- */
-export async function consumeMessage(
-  name: string,
-  consumer: Consumer,
-  message: PubSubMessage,
-  deps: Deps,
-  options: ConsumeOptions,
-): Promise<ConsumeOutcome> {
-  const parsed = parseEnvelope(message);
-  if ('reason' in parsed) {
-    await deadLetter(name, message, parsed.reason, 'REQUEST.VALIDATION', deps);
-    return 'dead-lettered';
-  }
-  const { envelope } = parsed;
-  // The envelope is authoritative for the log context (attributes may be missing).
-  const context = currentContext();
-  if (context) {
-    context.correlationId = envelope.correlationId;
-    if (envelope.actorId) context.actorId = envelope.actorId;
-  }
-  const now = deps.clock.now();
-  const occurred = Date.parse(envelope.timestamp);
-  if (now.getTime() - occurred > options.maxAgeSeconds * 1000) {
-    logger().warn(
-      {
-        event: 'event.expired',
-        consumer: name,
-        eventId: envelope.id,
-        eventType: envelope.eventType,
-        occurredAt: envelope.timestamp,
-      },
-      'Event older than the cut-off; dropped',
-    );
-    return 'expired';
-  }
-  try {
-    const applied = await deps.store.transact(async (tx) => {
-      const id = processedEventId(name, envelope.id);
-      if (await tx.get(PROCESSED_EVENTS, id)) return false;
-      await consumer.apply(envelope, tx, deps);
-      const record: ProcessedEventDoc = {
-        consumer: name,
-        eventId: envelope.id,
-        eventType: envelope.eventType,
-        processedAt: now.toISOString(),
-        expiresAt: new Date(occurred + options.maxAgeSeconds * 1000 + PROCESSED_MARGIN_MS),
-      };
-      tx.create(PROCESSED_EVENTS, id, record);
-      return true;
-    });
-    if (!applied) {
-      logger().info(
-        { event: 'event.duplicate', consumer: name, eventId: envelope.id },
-        'Event already applied; skipped',
-      );
-      return 'duplicate';
-    }
-    logger().info(
-      { event: 'event.applied', consumer: name, eventId: envelope.id, eventType: envelope.eventType },
-      'Event applied',
-    );
-    return 'applied';
-  } catch (error) {
-    if (isAppError(error) && !error.retryable) {
-      await deadLetter(name, message, error.message, error.code, deps);
-      return 'dead-lettered';
-    }
-    throw error;
-  }
-}
-
 /**
  * Wraps a consumer as a Pub/Sub CloudEvent function: correlation id and trace from the
  * message attributes go into the log context; a retryable failure is thrown (the platform
@@ -325,7 +116,7 @@ export async function consumeMessage(
 export function consumerFunction(
   name: string,
   consumer: Consumer,
-  depsOf: () => Deps = appDeps,
+  depsOf: () => Deps,
 ): (event: CloudEvent<unknown>) => Promise<void> {
   // consumeMessage acknowledges (dead-letters) what cannot succeed and throws only what
   // may: eventFunction's retry rule then applies unchanged.

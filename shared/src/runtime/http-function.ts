@@ -7,15 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from '@google-cloud/functions-framework';
 import type { z } from 'zod';
+import { fingerprintOf, type IdempotencyRequest } from '../application/idempotency.ts';
 import { config } from '../config/config.ts';
 import type { Principal } from '../domain/common.schema.ts';
 import { AppError, type FieldIssue, isAppError, validationError } from '../errors/app-error.ts';
 import { parseTrace, type RequestContext, runWithContext } from '../logging/context.ts';
 import { logs } from '../logging/logs.ts';
+import { appDeps } from '../wiring/app-deps.ts';
 import { bodyFailureOf, installBodyPolicy, isMultipart } from './body-policy.ts';
-import { appDeps } from './deps.ts';
 import { type HttpContract, matchPath } from './http-contract.ts';
-import { fingerprintOf, type IdempotencyRequest } from './idempotency.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { verifyCached } from './token-cache.ts';
 

@@ -6,8 +6,8 @@
 import type { IncomingMessage } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 import busboy from 'busboy';
+import { SNIFF_BYTES, sniffImageType } from '../domain/image.ts';
 import { AppError } from '../errors/app-error.ts';
-import { SNIFF_BYTES, sniffImageType } from '../media/sniff.ts';
 
 export interface FilePart {
   filename: string;

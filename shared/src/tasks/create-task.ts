@@ -1,12 +1,13 @@
 /** Create a task: validate the assignee, save the task with its event, publish. */
+
+import { type IdempotencyRequest, idempotent } from '../application/idempotency.ts';
+import { dispatchEvents, type EventOrigin, newEvent, recordEvent } from '../application/outbox.ts';
 import type { Principal } from '../domain/common.schema.ts';
 import { normaliseLabels } from '../domain/task.rules.ts';
 import type { CreateTaskInput, Task } from '../domain/task.schema.ts';
-import { dispatchEvents, type EventOrigin, newEvent, recordEvent } from '../events/outbox.ts';
-import type { Deps } from '../runtime/deps.ts';
-import { type IdempotencyRequest, idempotent } from '../runtime/idempotency.ts';
-import { assertUserExists } from '../users/user-store.ts';
-import { TASKS, toTaskDoc } from './task-store.ts';
+import type { Deps } from '../ports/deps.ts';
+import { TASKS, toTaskDoc } from '../stores/task-store.ts';
+import { assertUserExists } from '../stores/user-store.ts';
 
 export interface CreateTaskRequest {
   actor: Principal;

@@ -1,11 +1,12 @@
 /** Delete a task (owner or admin), with a `task.deleted` event; its media are detached, not deleted. */
+
+import { dispatchEvents, type EventOrigin, newEvent, recordEvent } from '../application/outbox.ts';
 import type { Principal } from '../domain/common.schema.ts';
 import { canManage } from '../domain/task.rules.ts';
 import { AppError } from '../errors/app-error.ts';
-import { dispatchEvents, type EventOrigin, newEvent, recordEvent } from '../events/outbox.ts';
 import { detachAllMedia } from '../media/attachments.ts';
-import type { Deps } from '../runtime/deps.ts';
-import { etagMatches, loadVisibleTask, TASKS } from './task-store.ts';
+import type { Deps } from '../ports/deps.ts';
+import { etagMatches, loadVisibleTask, TASKS } from '../stores/task-store.ts';
 
 export interface DeleteTaskRequest {
   actor: Principal;

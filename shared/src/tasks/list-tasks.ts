@@ -4,13 +4,14 @@
  * due date when it is range-filtered (Firestore orders by inequality fields) and by the id,
  * so every position is unique and cursors stay stable under concurrent inserts.
  */
+
+import { pageOf } from '../application/cursor.ts';
 import type { Page, Principal } from '../domain/common.schema.ts';
 import { PRIORITY_RANK } from '../domain/task.rules.ts';
 import type { ListTasksQuery, Task } from '../domain/task.schema.ts';
-import { pageOf } from '../paging/cursor.ts';
+import type { Deps } from '../ports/deps.ts';
 import { DOC_ID, type OrderBy, type Query, type Where } from '../ports/document-store.ts';
-import type { Deps } from '../runtime/deps.ts';
-import { fromTaskDoc, TASKS, type TaskDoc } from './task-store.ts';
+import { fromTaskDoc, TASKS, type TaskDoc } from '../stores/task-store.ts';
 
 const SORT_FIELD = { createdAt: 'createdAt', dueDate: 'dueDate', priority: 'priorityRank' } as const;
 

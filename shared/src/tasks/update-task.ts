@@ -4,14 +4,15 @@
  * changed fields. The version check and the write are one unit of work, so of concurrent
  * writers holding the same ETag exactly one wins.
  */
+
+import { dispatchEvents, type EventOrigin, newEvent, recordEvent } from '../application/outbox.ts';
 import type { Principal } from '../domain/common.schema.ts';
 import { canTransition, changedFields, forbiddenFields, normaliseLabels } from '../domain/task.rules.ts';
 import type { PatchTaskInput, Task } from '../domain/task.schema.ts';
 import { AppError } from '../errors/app-error.ts';
-import { dispatchEvents, type EventOrigin, newEvent, recordEvent } from '../events/outbox.ts';
-import type { Deps } from '../runtime/deps.ts';
-import { assertUserExists } from '../users/user-store.ts';
-import { etagMatches, loadVisibleTask, TASKS, toTaskDoc } from './task-store.ts';
+import type { Deps } from '../ports/deps.ts';
+import { etagMatches, loadVisibleTask, TASKS, toTaskDoc } from '../stores/task-store.ts';
+import { assertUserExists } from '../stores/user-store.ts';
 
 export interface UpdateTaskRequest {
   actor: Principal;

@@ -1,8 +1,8 @@
 /** Log in with email and password; the same 401 whichever of the two is wrong. */
 import type { User } from '../domain/user.schema.ts';
+import type { Deps } from '../ports/deps.ts';
 import type { Session } from '../ports/identity.ts';
-import type { Deps } from '../runtime/deps.ts';
-import { fromUserDoc, USERS } from './user-store.ts';
+import { fromUserDoc, USERS } from '../stores/user-store.ts';
 
 export async function loginUser(
   req: { email: string; password: string },

@@ -1,10 +1,11 @@
 /** The caller's own profile, other users for admins, and role changes. */
+
+import { pageOf } from '../application/cursor.ts';
 import type { Page, Principal, Role } from '../domain/common.schema.ts';
 import type { User } from '../domain/user.schema.ts';
-import { pageOf } from '../paging/cursor.ts';
+import type { Deps } from '../ports/deps.ts';
 import { DOC_ID } from '../ports/document-store.ts';
-import type { Deps } from '../runtime/deps.ts';
-import { fromUserDoc, loadUser, USERS, userNotFound } from './user-store.ts';
+import { fromUserDoc, loadUser, USERS, userNotFound } from '../stores/user-store.ts';
 
 /** A user as `actor` may see it: themself, or anyone for an admin; 404 otherwise. */
 export async function getUser(req: { actor: Principal; id: string }, deps: Deps): Promise<User> {

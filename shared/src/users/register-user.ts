@@ -3,12 +3,13 @@
  * with a `user.registered` event, and sign in. If the profile cannot be saved, the account
  * is deleted again so the email can register later.
  */
+
+import { dispatchEvents, type EventOrigin, newEvent, recordEvent } from '../application/outbox.ts';
 import type { User } from '../domain/user.schema.ts';
-import { dispatchEvents, type EventOrigin, newEvent, recordEvent } from '../events/outbox.ts';
 import { logs } from '../logging/logs.ts';
+import type { Deps } from '../ports/deps.ts';
 import type { Session } from '../ports/identity.ts';
-import type { Deps } from '../runtime/deps.ts';
-import { USERS } from './user-store.ts';
+import { USERS } from '../stores/user-store.ts';
 
 export interface RegisterRequest {
   origin: Omit<EventOrigin, 'actorId'>;

@@ -4,8 +4,8 @@
  */
 import type { User } from '../domain/user.schema.ts';
 import { AppError } from '../errors/app-error.ts';
-import type { Deps } from '../runtime/deps.ts';
-import { USERS } from './user-store.ts';
+import type { Deps } from '../ports/deps.ts';
+import { USERS } from '../stores/user-store.ts';
 
 export async function seedAdmin(
   input: { email: string; password: string; displayName: string },

@@ -5,10 +5,11 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { CloudEvent } from '@google-cloud/functions-framework';
+import { requireMessage } from '../application/consumer.ts';
+import { dispatchCommands } from '../application/outbox.ts';
 import { CommandSchema } from '../domain/command.schema.ts';
-import { dispatchCommands } from '../events/outbox.ts';
-import { appDeps } from '../runtime/deps.ts';
-import { consumerFunction, eventFunction, requireMessage } from '../runtime/event-function.ts';
+import { consumerFunction, eventFunction } from '../runtime/event-function.ts';
+import { appDeps } from '../wiring/app-deps.ts';
 import { webhookConfig } from './webhook-config.ts';
 import { systemResolver } from './webhook-url.ts';
 import { deliverWebhook, dueDeliveryCommands, fanOutConsumer, type PendingCommands } from './webhooks.ts';
@@ -25,6 +26,7 @@ export function webhookFanOutFunction(name: string): (event: CloudEvent<unknown>
   const inner = consumerFunction(
     name,
     fanOutConsumer(() => pending.getStore(), webhookConfig),
+    appDeps,
   );
   return async (event) => {
     const commands: PendingCommands = [];

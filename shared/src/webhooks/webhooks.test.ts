@@ -8,13 +8,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consumeMessage } from '../application/consumer.ts';
+import { OUTBOX } from '../application/outbox.ts';
 import type { Command } from '../domain/command.schema.ts';
 import type { Principal } from '../domain/common.schema.ts';
 import type { EventEnvelope } from '../domain/event.schema.ts';
-import { OUTBOX } from '../events/outbox.ts';
 import { createLogger, setLogger } from '../logging/logger.ts';
-import { consumeMessage } from '../runtime/event-function.ts';
-import { type MemoryDeps, memoryDeps } from '../runtime/memory-deps.ts';
+import { type MemoryDeps, memoryDeps } from '../testing/memory-deps.ts';
 import { parseWebhookConfig } from './webhook-config.ts';
 import { signatureOf, verifySignature } from './webhook-transport.ts';
 import { blockedAddressReason, checkWebhookUrl, type Resolver } from './webhook-url.ts';

@@ -19,6 +19,9 @@
  * delivered or failed delivery is never sent again.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import type { Consumer } from '../application/consumer.ts';
+import { pageOf } from '../application/cursor.ts';
+import { recordCommand } from '../application/outbox.ts';
 import { COMMAND_TOPICS, type Command } from '../domain/command.schema.ts';
 import type { Page, Principal } from '../domain/common.schema.ts';
 import type { EventEnvelope, EventType } from '../domain/event.schema.ts';
@@ -33,13 +36,10 @@ import {
   type Webhook,
 } from '../domain/webhook.schema.ts';
 import { AppError, validationError } from '../errors/app-error.ts';
-import { recordCommand } from '../events/outbox.ts';
 import { logger } from '../logging/logger.ts';
-import { pageOf } from '../paging/cursor.ts';
+import type { Deps } from '../ports/deps.ts';
 import { DOC_ID, type Transaction } from '../ports/document-store.ts';
-import type { Deps } from '../runtime/deps.ts';
-import type { Consumer } from '../runtime/event-function.ts';
-import { USERS } from '../users/user-store.ts';
+import { USERS } from '../stores/user-store.ts';
 import type { WebhookConfig } from './webhook-config.ts';
 import { postWebhook, signatureOf } from './webhook-transport.ts';
 import { checkWebhookUrl, type Resolver } from './webhook-url.ts';

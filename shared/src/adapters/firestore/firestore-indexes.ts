@@ -24,6 +24,8 @@
  * shared suffix of every merged index, and `__name__` follows the last field's direction
  * unless it is listed explicitly.
  */
+
+import { relayOutbox } from '../../application/outbox.ts';
 import type { Principal } from '../../domain/common.schema.ts';
 import {
   type ListTasksQuery,
@@ -31,7 +33,6 @@ import {
   TaskSortSchema,
   TaskStatusSchema,
 } from '../../domain/task.schema.ts';
-import { relayOutbox } from '../../events/outbox.ts';
 import {
   DOC_ID,
   type DocData,
@@ -212,7 +213,7 @@ export async function appQueryShapes(): Promise<QueryShape[]> {
   const seen: QueryShape[] = [];
   const store = recordingStore(seen);
   // Imported here: these modules pull in the app's wiring, which only this function needs.
-  const { memoryDeps } = await import('../../runtime/memory-deps.ts');
+  const { memoryDeps } = await import('../../testing/memory-deps.ts');
   const { listMedia } = await import('../../media/media-queries.ts');
   const { listUsers } = await import('../../users/profile.ts');
   const { listComments } = await import('../../comments/comments.ts');
@@ -225,7 +226,7 @@ export async function appQueryShapes(): Promise<QueryShape[]> {
         deps,
       );
   const { listNotifications, markAllRead } = await import('../../notifications/notifications.ts');
-  const { listAudit } = await import('../../events/audit.ts');
+  const { listAudit } = await import('../../audit/audit.ts');
   for (const unread of [undefined, true, false])
     await listNotifications(member, { limit: 20, ...(unread === undefined ? {} : { unread }) }, deps);
   await markAllRead(member, deps);

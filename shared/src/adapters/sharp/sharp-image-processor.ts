@@ -19,7 +19,7 @@
  */
 import type sharpFactory from 'sharp';
 import type { Channels, FailOnOptions, Metadata, Sharp } from 'sharp';
-import { type ImageType, SNIFF_BYTES, sniffImageType } from '../../media/sniff.ts';
+import { type ImageType, SNIFF_BYTES, sniffImageType } from '../../domain/image.ts';
 import {
   type ImageHeader,
   type ImageProcessor,

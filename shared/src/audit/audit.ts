@@ -4,15 +4,16 @@
  * same entry), kept `AUDIT_RETENTION_DAYS` through its `expiresAt` (a Firestore TTL
  * policy). `listAudit` serves `GET /v1/audit`, newest first.
  */
+
+import type { Consumer } from '../application/consumer.ts';
+import { pageOf } from '../application/cursor.ts';
 import { config } from '../config/config.ts';
 import type { AuditEntry, EntityType, ListAuditQuery } from '../domain/audit.schema.ts';
 import type { Page } from '../domain/common.schema.ts';
 import type { EventEnvelope } from '../domain/event.schema.ts';
 import { AppError } from '../errors/app-error.ts';
-import { pageOf } from '../paging/cursor.ts';
+import type { Deps } from '../ports/deps.ts';
 import { DOC_ID, type Where } from '../ports/document-store.ts';
-import type { Deps } from '../runtime/deps.ts';
-import type { Consumer } from '../runtime/event-function.ts';
 
 export const AUDIT = 'audit';
 

@@ -4,11 +4,12 @@
  * list's filters and pages, newest first.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { consumeMessage, DEAD_LETTERS } from '../application/consumer.ts';
 import type { EventEnvelope, EventType } from '../domain/event.schema.ts';
 import { createLogger, setLogger } from '../logging/logger.ts';
 import { DOC_ID } from '../ports/document-store.ts';
-import { consumeMessage, DEAD_LETTERS, type PubSubMessage } from '../runtime/event-function.ts';
-import { type MemoryDeps, memoryDeps } from '../runtime/memory-deps.ts';
+import type { PubSubMessage } from '../ports/message.ts';
+import { type MemoryDeps, memoryDeps } from '../testing/memory-deps.ts';
 import { AUDIT, auditConsumer, auditDocOf, listAudit, subjectOf } from './audit.ts';
 
 beforeAll(() => setLogger(createLogger({ level: 'silent' })));

@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors/app-error.ts';
+import type { Deps } from '../ports/deps.ts';
 import type { Transaction } from '../ports/document-store.ts';
-import type { Deps } from './deps.ts';
 
 export const IDEMPOTENCY = 'idempotency';
 

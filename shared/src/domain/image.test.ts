@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sniffImageType } from './sniff.ts';
+import { sniffImageType } from './image.ts';
 
 const fixtures = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'images');
 const head = (name: string) => readFileSync(join(fixtures, name)).subarray(0, 64);

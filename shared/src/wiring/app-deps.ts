@@ -1,26 +1,13 @@
 /**
- * The dependencies use cases take, and the production set built from configuration.
- * Building the set creates adapter objects only; each connects on first use.
+ * The production dependencies, built from configuration: Firestore, Pub/Sub and Firebase
+ * Auth. Building the set creates adapter objects only; each connects on first use.
  */
 import { FirebaseIdentityProvider } from '../adapters/firebase-auth/firebase-identity-provider.ts';
 import { FirestoreDocumentStore } from '../adapters/firestore/firestore-document-store.ts';
 import { PubSubEventPublisher } from '../adapters/pubsub/pubsub-event-publisher.ts';
 import { config } from '../config/config.ts';
-import { type Clock, type IdSource, randomIds, systemClock } from '../ports/clock.ts';
-import type { DocumentStore } from '../ports/document-store.ts';
-import type { EventPublisher } from '../ports/event-publisher.ts';
-import type { IdentityProvider } from '../ports/identity.ts';
-
-export interface Deps {
-  store: DocumentStore;
-  publisher: EventPublisher;
-  identity: IdentityProvider;
-  clock: Clock;
-  ids: IdSource;
-  /** Names this service in event envelopes. */
-  serviceId: string;
-  idempotencyTtlHours: number;
-}
+import { randomIds, systemClock } from '../ports/clock.ts';
+import type { Deps } from '../ports/deps.ts';
 
 let current: Deps | undefined;
 

@@ -3,11 +3,11 @@
  * the pipeline's bookkeeping (which object generation was processed, who holds the lease).
  */
 import { createHash } from 'node:crypto';
+import { UPLOADS_PREFIX } from '../config/media-config.ts';
 import type { Principal } from '../domain/common.schema.ts';
 import { type Media, MediaSchema } from '../domain/media.schema.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { DocData, Transaction } from '../ports/document-store.ts';
-import { UPLOADS_PREFIX } from './media-config.ts';
 
 export const MEDIA = 'media';
 

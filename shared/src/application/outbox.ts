@@ -8,9 +8,9 @@ import type { Command } from '../domain/command.schema.ts';
 import { type EventEnvelope, type EventType, topicFor } from '../domain/event.schema.ts';
 import { currentContext } from '../logging/context.ts';
 import { logs } from '../logging/logs.ts';
+import type { Deps } from '../ports/deps.ts';
 import type { Transaction } from '../ports/document-store.ts';
 import { DOC_ID } from '../ports/document-store.ts';
-import type { Deps } from '../runtime/deps.ts';
 
 export const OUTBOX = 'outbox';
 

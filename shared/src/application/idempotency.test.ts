@@ -2,10 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../domain/common.schema.ts';
 import { createLogger, setLogger } from '../logging/logger.ts';
+import { TASKS } from '../stores/task-store.ts';
 import { createTask } from '../tasks/create-task.ts';
-import { TASKS } from '../tasks/task-store.ts';
+import { memoryDeps } from '../testing/memory-deps.ts';
 import { fingerprintOf } from './idempotency.ts';
-import { memoryDeps } from './memory-deps.ts';
 
 setLogger(createLogger({ level: 'silent' }));
 const alice: Principal = { uid: 'alice', email: undefined, role: 'member' };

@@ -4,11 +4,10 @@ import { MemoryDocumentStore } from '../adapters/memory/memory-document-store.ts
 import { MemoryEventPublisher } from '../adapters/memory/memory-event-publisher.ts';
 import { MemoryIdentityProvider } from '../adapters/memory/memory-identity-provider.ts';
 import { SharpImageProcessor } from '../adapters/sharp/sharp-image-processor.ts';
-import { parseMediaConfig } from '../media/media-config.ts';
-import type { MediaDeps } from '../media/process-upload.ts';
+import { parseMediaConfig } from '../config/media-config.ts';
 import { randomIds } from '../ports/clock.ts';
-import { USERS } from '../users/user-store.ts';
-import type { Deps } from './deps.ts';
+import type { Deps, MediaDeps } from '../ports/deps.ts';
+import { USERS } from '../stores/user-store.ts';
 
 /** Real image processing (sharp is local), everything else in memory. */
 export interface MemoryDeps extends MediaDeps {

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../domain/common.schema.ts';
 import { createLogger, setLogger } from '../logging/logger.ts';
-import { memoryDeps } from '../runtime/memory-deps.ts';
 import { createTask } from '../tasks/create-task.ts';
+import { memoryDeps } from '../testing/memory-deps.ts';
 import { OUTBOX, relayOutbox } from './outbox.ts';
 
 setLogger(createLogger({ level: 'silent' }));

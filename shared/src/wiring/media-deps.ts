@@ -1,15 +1,15 @@
 /**
- * The media functions' dependencies: the common ones plus object storage, image
- * processing and the media configuration. Adapters are built on first use; the signing
+ * The media functions' production dependencies: the common ones plus Cloud Storage, sharp
+ * and the media configuration. Adapters are built on first use; the signing
  * key file (local stack only) is read then, not at import.
  */
 import { readFileSync } from 'node:fs';
 import { GcsBlobStore } from '../adapters/gcs/gcs-blob-store.ts';
 import { SharpImageProcessor } from '../adapters/sharp/sharp-image-processor.ts';
 import { config } from '../config/config.ts';
-import { mediaConfig } from '../media/media-config.ts';
-import type { MediaDeps } from '../media/process-upload.ts';
-import { appDeps, type Deps } from './deps.ts';
+import { mediaConfig } from '../config/media-config.ts';
+import type { Deps, MediaDeps } from '../ports/deps.ts';
+import { appDeps } from './app-deps.ts';
 
 let current: MediaDeps | undefined;
 
