@@ -9,6 +9,7 @@ export default defineConfig({
           include: [
             'shared/src/**/*.test.ts',
             'functions/src/**/*.test.ts',
+            'functions/scripts/**/*.test.ts',
             'dev/src/**/*.test.ts',
             'tools/**/src/**/*.test.ts',
           ],

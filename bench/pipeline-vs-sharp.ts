@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { SharpImageProcessor } from '../shared/src/adapters/sharp/sharp-image-processor.ts';
-import type { VariantSpec } from '../shared/src/ports/image-processor.ts';
+import type { VariantSpec } from '../shared/src/domain/image.ts';
 
 export interface MeasureOptions {
   /** Items in flight at once. */

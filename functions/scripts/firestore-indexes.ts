@@ -1,18 +1,15 @@
 /**
  * `npm run indexes [-- --check]`
  *
- * Writes emulator-config/firestore.indexes.json from the queries the code makes (see
- * shared/src/adapters/firestore/firestore-indexes.ts). firebase.json points the emulator
+ * Writes emulator-config/firestore.indexes.json from the queries the code makes (collected
+ * by ./query-shapes.ts, planned by shared/src/adapters/firestore/firestore-indexes.ts). firebase.json points the emulator
  * at it and Terraform reads the same file, so there is one list of indexes. `--check`
  * only compares, for CI.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import {
-  COMPOSITE_INDEX_LIMIT,
-  generateIndexFile,
-  renderIndexFile,
-} from '@taskman/shared/adapters/firestore/firestore-indexes';
+import { COMPOSITE_INDEX_LIMIT, renderIndexFile } from '@taskman/shared/adapters/firestore/firestore-indexes';
+import { generateIndexFile } from './query-shapes.ts';
 
 const { values } = parseArgs({ options: { check: { type: 'boolean', default: false } } });
 const target = new URL('../../emulator-config/firestore.indexes.json', import.meta.url);

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { OutputFormat, VariantSpec } from '../ports/image-processor.ts';
+import type { OutputFormat, VariantSpec } from '../domain/image.ts';
 
 const SIZE = /^([a-z][a-z0-9_-]{0,31}):(\d{1,5})x(\d{1,5})$/;
 

@@ -1,10 +1,23 @@
 /**
- * Decides an upload's type from its first bytes, never from its name or declared type.
- * Only the image types of API.md are recognised; anything else (HTML renamed `.jpg`, a
- * PDF, an empty file) is `null`.
+ * Image types and variant shapes, and an upload's type decided from its first bytes, never
+ * from its name or declared type. Only the image types of API.md are recognised; anything
+ * else (HTML renamed `.jpg`, a PDF, an empty file) is `null`.
  */
 
 export type ImageType = 'jpeg' | 'png' | 'gif' | 'webp' | 'avif' | 'heif' | 'tiff';
+
+/** The formats variants are written in. */
+export type OutputFormat = 'jpeg' | 'webp' | 'avif' | 'png';
+
+/** One variant to produce: fit inside width × height, never enlarged. */
+export interface VariantSpec {
+  name: string;
+  width: number;
+  height: number;
+  format: OutputFormat;
+  /** 1..100 */
+  quality: number;
+}
 
 export const CONTENT_TYPES: Readonly<Record<ImageType, string>> = {
   jpeg: 'image/jpeg',

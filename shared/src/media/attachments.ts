@@ -111,16 +111,3 @@ export async function mediaOfTask(deps: Pick<Deps, 'store'>, task: Task): Promis
   const docs = await Promise.all(task.mediaIds.map((id) => deps.store.get<MediaDoc>(MEDIA, id)));
   return docs.flatMap((d) => (d ? [fromMediaDoc(d.data)] : []));
 }
-
-/** Inside a task's deletion: detach its media (the media stay with their owners). */
-export async function detachAllMedia(tx: Transaction, deps: Pick<Deps, 'clock'>, task: Task): Promise<void> {
-  for (const id of task.mediaIds) {
-    const media = (await tx.get<MediaDoc>(MEDIA, id))?.data;
-    if (!media) continue;
-    tx.set(MEDIA, id, {
-      ...media,
-      taskIds: media.taskIds.filter((t) => t !== task.id),
-      updatedAt: deps.clock.now().toISOString(),
-    });
-  }
-}

@@ -16,10 +16,11 @@ import {
 import { VARIANT_MARKER, VARIANTS_PREFIX } from '../config/media-config.ts';
 import { COMMAND_TOPICS, type Command, OptimizeCommandDataSchema } from '../domain/command.schema.ts';
 import type { Principal } from '../domain/common.schema.ts';
+import type { OutputFormat } from '../domain/image.ts';
 import type { Media } from '../domain/media.schema.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { MediaDeps } from '../ports/deps.ts';
-import { ImageRejected, type OutputFormat } from '../ports/image-processor.ts';
+import { ImageRejected } from '../ports/image-processor.ts';
 import { fromMediaDoc, loadOwnMedia, MEDIA, type MediaDoc } from '../stores/media-store.ts';
 
 export async function requestOptimization(

@@ -2,7 +2,7 @@
  * Image work the media pipeline needs: read a header cheaply (type, dimensions, pixel
  * count) and render size variants. sharp is the production adapter.
  */
-import type { ImageType } from '../domain/image.ts';
+import type { ImageType, OutputFormat, VariantSpec } from '../domain/image.ts';
 
 /** What the header says, before any pixel is decoded. */
 export interface ImageHeader {
@@ -16,18 +16,6 @@ export interface ImageHeader {
   orientation: number;
   /** Whether the image has an alpha channel (decides JPEG vs WebP for `auto` output). */
   hasAlpha: boolean;
-}
-
-export type OutputFormat = 'jpeg' | 'webp' | 'avif' | 'png';
-
-/** One variant to produce: fit inside width × height, never enlarged. */
-export interface VariantSpec {
-  name: string;
-  width: number;
-  height: number;
-  format: OutputFormat;
-  /** 1..100 */
-  quality: number;
 }
 
 export interface RenderedVariant {

@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
 import { UPLOADS_PREFIX } from '../config/media-config.ts';
 import type { Principal } from '../domain/common.schema.ts';
 import { type Media, MediaSchema } from '../domain/media.schema.ts';
+import type { Task } from '../domain/task.schema.ts';
 import { AppError } from '../errors/app-error.ts';
+import type { Clock } from '../ports/clock.ts';
 import type { DocData, Transaction } from '../ports/document-store.ts';
 
 export const MEDIA = 'media';
@@ -73,4 +75,17 @@ export function mediaIdForObject(bucket: string, name: string): string {
 
 export function uploadObjectName(ownerId: string, mediaId: string, filename: string): string {
   return `${UPLOADS_PREFIX}${ownerId}/${mediaId}/${filename}`;
+}
+
+/** Inside a task's deletion: detach its media (the media stay with their owners). */
+export async function detachAllMedia(tx: Transaction, deps: { clock: Clock }, task: Task): Promise<void> {
+  for (const id of task.mediaIds) {
+    const media = (await tx.get<MediaDoc>(MEDIA, id))?.data;
+    if (!media) continue;
+    tx.set(MEDIA, id, {
+      ...media,
+      taskIds: media.taskIds.filter((t) => t !== task.id),
+      updatedAt: deps.clock.now().toISOString(),
+    });
+  }
 }

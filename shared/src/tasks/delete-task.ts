@@ -4,8 +4,8 @@ import { dispatchEvents, type EventOrigin, newEvent, recordEvent } from '../appl
 import type { Principal } from '../domain/common.schema.ts';
 import { canManage } from '../domain/task.rules.ts';
 import { AppError } from '../errors/app-error.ts';
-import { detachAllMedia } from '../media/attachments.ts';
 import type { Deps } from '../ports/deps.ts';
+import { detachAllMedia } from '../stores/media-store.ts';
 import { etagMatches, loadVisibleTask, TASKS } from '../stores/task-store.ts';
 
 export interface DeleteTaskRequest {

@@ -1,10 +1,10 @@
 /**
  * Firestore composite indexes as code, derived from the queries the app makes.
  *
- * Every query is captured by running the real use case against a store that records
- * queries (or, for the task list, by enumerating every option of the pure
- * `taskListQuery`), so the indexes cannot drift from the code. The output is Firebase's
- * `firestore.indexes.json` format; the emulator config and Terraform read the same file.
+ * This is the pure planner: from query shapes to the indexes that serve them. The shapes
+ * are collected from the code itself by `functions/scripts/query-shapes.ts`, so the
+ * indexes cannot drift from the queries. The output is Firebase's `firestore.indexes.json`
+ * format; the emulator config and Terraform read the same file.
  *
  * Index merging keeps the count far below Firestore's 200-composite-index limit: instead
  * of one index per combination of filters, each equality or array-contains filter gets one
@@ -40,7 +40,6 @@ import {
   type Query,
   type StoredDoc,
 } from '../../ports/document-store.ts';
-import { taskListQuery } from '../../tasks/list-tasks.ts';
 
 export type IndexOrder = 'ASCENDING' | 'DESCENDING';
 
@@ -153,130 +152,6 @@ export function isServed(q: QueryShape, indexes: readonly CompositeIndex[]): boo
     for (const k of head) covered.add(k);
   }
   return wanted.size > 0 && [...wanted].every((k) => covered.has(k));
-}
-
-/** Every option combination of the task list, for members and admins. */
-export function taskListShapes(): QueryShape[] {
-  const actors: Principal[] = [
-    { uid: 'member', email: undefined, role: 'member' },
-    { uid: 'admin', email: undefined, role: 'admin' },
-  ];
-  const optional = <T>(values: readonly T[]): (T | undefined)[] => [undefined, ...values];
-  const shapes: QueryShape[] = [];
-  for (const actor of actors)
-    for (const label of optional(['l']))
-      for (const status of optional(TaskStatusSchema.options))
-        for (const priority of optional(PrioritySchema.options))
-          for (const assigneeId of optional(['u']))
-            for (const dueAfter of optional(['2026-01-01T00:00:00.000Z']))
-              for (const dueBefore of optional(['2027-01-01T00:00:00.000Z']))
-                for (const sort of TaskSortSchema.options) {
-                  const q = { limit: 20, sort, label, status, priority, assigneeId, dueAfter, dueBefore };
-                  shapes.push(taskListQuery(actor, q as ListTasksQuery));
-                }
-  return shapes;
-}
-
-/** A store that records queries and answers with nothing (or a visible task, for access checks). */
-function recordingStore(seen: QueryShape[]): DocumentStore {
-  const task: DocData = {
-    id: 't',
-    title: 't',
-    description: '',
-    status: 'PENDING',
-    priority: 'LOW',
-    dueDate: null,
-    ownerId: 'u',
-    assigneeId: null,
-    labels: [],
-    mediaIds: [],
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    version: 1,
-  };
-  const get = async <T extends DocData>(collection: string, id: string): Promise<StoredDoc<T> | null> =>
-    collection === 'tasks' ? { id, data: { ...task, id } as DocData as T } : null;
-  return {
-    get,
-    query: async <T extends DocData>(q: Query): Promise<StoredDoc<T>[]> => {
-      seen.push({ collection: q.collection, where: q.where, orderBy: q.orderBy });
-      return [];
-    },
-    count: async () => 0,
-    transact: async (fn) => fn({ get, create: () => {}, set: () => {}, delete: () => {} }),
-    ping: async () => {},
-  };
-}
-
-/** Every query shape of the app's listings and background jobs. */
-export async function appQueryShapes(): Promise<QueryShape[]> {
-  const seen: QueryShape[] = [];
-  const store = recordingStore(seen);
-  // Imported here: these modules pull in the app's wiring, which only this function needs.
-  const { memoryDeps } = await import('../../testing/memory-deps.ts');
-  const { listMedia } = await import('../../media/media-queries.ts');
-  const { listUsers } = await import('../../users/profile.ts');
-  const { listComments } = await import('../../comments/comments.ts');
-  const deps = { ...memoryDeps(), store };
-  const member: Principal = { uid: 'u', email: undefined, role: 'member' };
-  for (const taskId of [undefined, 't'])
-    for (const status of [undefined, 'ready'] as const)
-      await listMedia(
-        { actor: member, limit: 20, ...(taskId ? { taskId } : {}), ...(status ? { status } : {}) },
-        deps,
-      );
-  const { listNotifications, markAllRead } = await import('../../notifications/notifications.ts');
-  const { listAudit } = await import('../../audit/audit.ts');
-  for (const unread of [undefined, true, false])
-    await listNotifications(member, { limit: 20, ...(unread === undefined ? {} : { unread }) }, deps);
-  await markAllRead(member, deps);
-  for (const entityType of [undefined, 'task'] as const)
-    for (const entityId of [undefined, 'e'])
-      for (const actorId of [undefined, 'a'])
-        await listAudit(
-          {
-            limit: 20,
-            ...(entityType ? { entityType } : {}),
-            ...(entityId ? { entityId } : {}),
-            ...(actorId ? { actorId } : {}),
-          },
-          deps,
-        );
-  await listUsers({ limit: 20 }, deps);
-  await listComments({ actor: member, taskId: 't', limit: 20 }, deps);
-  await relayOutbox(deps);
-  const { listWebhooks, dueDeliveryCommands, fanOutConsumer } = await import('../../webhooks/webhooks.ts');
-  const { parseWebhookConfig } = await import('../../webhooks/webhook-config.ts');
-  const webhookSettings = parseWebhookConfig({});
-  await listWebhooks(member, { limit: 20 }, deps);
-  await dueDeliveryCommands(deps, webhookSettings);
-  // The fan-out's lookups: by owner (task and media events) and by event type (admins').
-  const fanOut = fanOutConsumer(
-    () => undefined,
-    () => webhookSettings,
-  );
-  for (const [eventType, data] of [
-    ['task.created', { task: { id: 't', ownerId: 'u' } }],
-    ['user.registered', { userId: 'u' }],
-  ] as const) {
-    const envelope = {
-      id: 'e',
-      eventType,
-      version: 1 as const,
-      timestamp: '2026-01-01T00:00:00.000Z',
-      serviceId: 's',
-      correlationId: 'c',
-      actorId: null,
-      data,
-    };
-    await store.transact((tx) => fanOut.apply(envelope, tx, deps));
-  }
-  return [...taskListShapes(), ...seen];
-}
-
-/** The index file for the app's queries. */
-export async function generateIndexFile(): Promise<IndexFile> {
-  return { indexes: indexesFor(await appQueryShapes()), fieldOverrides: [] };
 }
 
 /** The file's text, as committed. */

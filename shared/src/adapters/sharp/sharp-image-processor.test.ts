@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { type ImageHeader, ImageRejected, type VariantSpec } from '../../ports/image-processor.ts';
+import type { VariantSpec } from '../../domain/image.ts';
+import { type ImageHeader, ImageRejected } from '../../ports/image-processor.ts';
 import { SharpImageProcessor } from './sharp-image-processor.ts';
 
 const fixtures = join(import.meta.dirname, '..', '..', '..', '..', '..', 'shared', 'fixtures', 'images');

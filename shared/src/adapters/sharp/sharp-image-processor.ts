@@ -19,15 +19,19 @@
  */
 import type sharpFactory from 'sharp';
 import type { Channels, FailOnOptions, Metadata, Sharp } from 'sharp';
-import { type ImageType, SNIFF_BYTES, sniffImageType } from '../../domain/image.ts';
+import {
+  type ImageType,
+  type OutputFormat,
+  SNIFF_BYTES,
+  sniffImageType,
+  type VariantSpec,
+} from '../../domain/image.ts';
 import {
   type ImageHeader,
   type ImageProcessor,
   ImageRejected,
-  type OutputFormat,
   type RenderedVariant,
   type RenderResult,
-  type VariantSpec,
 } from '../../ports/image-processor.ts';
 
 type SharpFactory = typeof sharpFactory;

@@ -1,17 +1,16 @@
 /** The committed index file matches the generator, and serves every query the app can make. */
 import { readFile } from 'node:fs/promises';
-import { describe, expect, it } from 'vitest';
 import {
   COMPOSITE_INDEX_LIMIT,
   type CompositeIndex,
-  generateIndexFile,
   indexesFor,
   isServed,
   renderIndexFile,
-  taskListShapes,
-} from './firestore-indexes.ts';
+} from '@taskman/shared/adapters/firestore/firestore-indexes';
+import { describe, expect, it } from 'vitest';
+import { generateIndexFile, taskListShapes } from './query-shapes.ts';
 
-const committed = new URL('../../../../emulator-config/firestore.indexes.json', import.meta.url);
+const committed = new URL('../../emulator-config/firestore.indexes.json', import.meta.url);
 
 describe('firestore indexes', () => {
   it('the committed JSON is what `npm run indexes` generates', async () => {
@@ -38,7 +37,7 @@ describe('firestore indexes', () => {
 
   it('serves every other captured query (media, users, comments, outbox)', async () => {
     const { indexes } = await generateIndexFile();
-    const { appQueryShapes } = await import('./firestore-indexes.ts');
+    const { appQueryShapes } = await import('./query-shapes.ts');
     const shapes = await appQueryShapes();
     expect(shapes.some((q) => q.collection === 'media')).toBe(true);
     expect(shapes.some((q) => q.collection === 'outbox')).toBe(true);
