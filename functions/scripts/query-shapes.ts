@@ -11,6 +11,7 @@ import {
   type QueryShape,
 } from '@taskman/shared/adapters/firestore/firestore-indexes';
 import { relayOutbox } from '@taskman/shared/application/outbox';
+import { inUnitOfWork } from '@taskman/shared/application/unit-of-work';
 import { listAudit } from '@taskman/shared/audit/audit';
 import { listComments } from '@taskman/shared/comments/comments';
 import type { Principal } from '@taskman/shared/domain/common.schema';
@@ -26,8 +27,10 @@ import type { DocData, DocumentStore, Query, StoredDoc } from '@taskman/shared/p
 import { taskListQuery } from '@taskman/shared/tasks/list-tasks';
 import { memoryDeps } from '@taskman/shared/testing/memory-deps';
 import { listUsers } from '@taskman/shared/users/profile';
+import { fanOutConsumer } from '@taskman/shared/webhooks/fan-out';
+import { listWebhooks } from '@taskman/shared/webhooks/registration';
+import { sweepDueDeliveries } from '@taskman/shared/webhooks/retry-sweep';
 import { parseWebhookConfig } from '@taskman/shared/webhooks/webhook-config';
-import { dueDeliveryCommands, fanOutConsumer, listWebhooks } from '@taskman/shared/webhooks/webhooks';
 
 /** Every option combination of the task list, for members and admins. */
 export function taskListShapes(): QueryShape[] {
@@ -113,13 +116,10 @@ export async function appQueryShapes(): Promise<QueryShape[]> {
   await listComments({ actor: member, taskId: 't', limit: 20 }, deps);
   await relayOutbox(deps);
   const webhookSettings = parseWebhookConfig({});
-  await listWebhooks(member, { limit: 20 }, deps);
-  await dueDeliveryCommands(deps, webhookSettings);
+  await listWebhooks({ actor: member, query: { limit: 20 } }, deps);
+  await sweepDueDeliveries({}, { ...deps, webhooks: webhookSettings });
   // The fan-out's lookups: by owner (task and media events) and by event type (admins').
-  const fanOut = fanOutConsumer(
-    () => undefined,
-    () => webhookSettings,
-  );
+  const fanOut = fanOutConsumer(() => webhookSettings);
   for (const [eventType, data] of [
     ['task.created', { task: { id: 't', ownerId: 'u' } }],
     ['user.registered', { userId: 'u' }],
@@ -134,7 +134,7 @@ export async function appQueryShapes(): Promise<QueryShape[]> {
       actorId: null,
       data,
     };
-    await store.transact((tx) => fanOut.apply(envelope, tx, deps));
+    await inUnitOfWork(deps, (tx, emit) => fanOut.apply(envelope, tx, deps, emit));
   }
   return [...taskListShapes(), ...seen];
 }

@@ -1,7 +1,8 @@
 /** Webhooks: registration, URL checks, signed delivery, retries: in-process run (functions on in-memory adapters; the retry sweep run by the test). */
-import { dispatchCommands } from '@taskman/shared/application/outbox';
+
+import { sweepDueDeliveries } from '@taskman/shared/webhooks/retry-sweep';
 import { resetWebhookConfig, webhookConfig } from '@taskman/shared/webhooks/webhook-config';
-import { type DeliveryDoc, dueDeliveryCommands, WEBHOOK_DELIVERIES } from '@taskman/shared/webhooks/webhooks';
+import { type DeliveryDoc, WEBHOOK_DELIVERIES } from '@taskman/shared/webhooks/webhook-store';
 import { useInProcessApi } from './use-in-process.ts';
 import { webhooksSuite } from './webhooks.suite.ts';
 
@@ -16,7 +17,7 @@ webhooksSuite(api, {
   maxAttempts: 3,
   tick: async () => {
     const { deps } = api();
-    await dispatchCommands(deps, await dueDeliveryCommands(deps, webhookConfig()));
+    await sweepDueDeliveries({}, { ...deps, webhooks: webhookConfig() });
     await api().idle();
   },
   deliveryStatus: async (id) =>

@@ -2,15 +2,11 @@
  * outboxRelay, run every minute by Cloud Scheduler through a Pub/Sub tick: publishes events
  * whose inline publish failed (a crash or a Pub/Sub outage between commit and publish).
  */
-import { cloudEvent } from '@google-cloud/functions-framework';
 import { relayOutbox } from '@taskman/shared/application/outbox';
-import { eventFunction } from '@taskman/shared/runtime/event-function';
+import { eventEntry } from '@taskman/shared/runtime/event-function';
 import { appDeps } from '@taskman/shared/wiring/app-deps';
 
-cloudEvent(
-  'outboxRelay',
-  eventFunction('outboxRelay', async () => {
-    // Failures stay in the outbox for the next tick; retrying this tick would only add load.
-    await relayOutbox(appDeps());
-  }),
-);
+eventEntry('outboxRelay', async () => {
+  // Failures stay in the outbox for the next tick; retrying this tick would only add load.
+  await relayOutbox(appDeps());
+});

@@ -1,7 +1,6 @@
 /** notifyUserEvents, on `user-events`: the in-app notifications its events call for, created once. */
-import { cloudEvent } from '@google-cloud/functions-framework';
 import { notifyConsumer } from '@taskman/shared/notifications/notifications';
-import { consumerFunction } from '@taskman/shared/runtime/event-function';
+import { consumerEntry } from '@taskman/shared/runtime/event-function';
 import { appDeps } from '@taskman/shared/wiring/app-deps';
 
-cloudEvent('notifyUserEvents', consumerFunction('notifyUserEvents', notifyConsumer(), appDeps));
+consumerEntry('notifyUserEvents', notifyConsumer(), appDeps);

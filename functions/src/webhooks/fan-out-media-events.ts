@@ -1,5 +1,7 @@
-/** webhookMediaEvents, on `media-events`: one delivery per matching webhook of each envelope, made once. */
-import { cloudEvent } from '@google-cloud/functions-framework';
-import { webhookFanOutFunction } from '@taskman/shared/webhooks/webhook-functions';
+/** webhookMediaEvents, on `media-events`: one delivery per matching webhook of each envelope, made once; the commands go out after the commit. */
+import { consumerEntry } from '@taskman/shared/runtime/event-function';
+import { fanOutConsumer } from '@taskman/shared/webhooks/fan-out';
+import { webhookConfig } from '@taskman/shared/webhooks/webhook-config';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 
-cloudEvent('webhookMediaEvents', webhookFanOutFunction('webhookMediaEvents'));
+consumerEntry('webhookMediaEvents', fanOutConsumer(webhookConfig), appDeps);

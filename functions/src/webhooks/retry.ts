@@ -1,5 +1,9 @@
 /** webhookRetry, run every minute through a Pub/Sub tick: re-sends deliveries whose next attempt is due. */
-import { cloudEvent } from '@google-cloud/functions-framework';
-import { webhookRetryFunction } from '@taskman/shared/webhooks/webhook-functions';
+import { eventEntry } from '@taskman/shared/runtime/event-function';
+import { sweepDueDeliveries } from '@taskman/shared/webhooks/retry-sweep';
+import { webhookConfig } from '@taskman/shared/webhooks/webhook-config';
+import { appDeps } from '@taskman/shared/wiring/app-deps';
 
-cloudEvent('webhookRetry', webhookRetryFunction('webhookRetry'));
+eventEntry('webhookRetry', async () => {
+  await sweepDueDeliveries({}, { ...appDeps(), webhooks: webhookConfig() });
+});

@@ -13,6 +13,7 @@ import { logger } from '../logging/logger.ts';
 import type { Deps } from '../ports/deps.ts';
 import type { Transaction } from '../ports/document-store.ts';
 import type { PubSubMessage } from '../ports/message.ts';
+import { type Emit, inUnitOfWork } from './unit-of-work.ts';
 
 /** Where applied envelopes are recorded, one document `<consumer>:<envelopeId>` each. */
 export const PROCESSED_EVENTS = 'processedEvents';
@@ -28,10 +29,11 @@ const PROCESSED_MARGIN_MS = 24 * 3_600_000;
 export interface Consumer {
   /**
    * Applies `envelope`. Runs inside a unit of work that may re-run on contention, so it must
-   * have no side effect but its writes to `tx`. A thrown retryable error makes the platform
-   * redeliver; a non-retryable AppError dead-letters the message.
+   * have no side effect but its writes to `tx` and what it emits (published after the
+   * commit). A thrown retryable error makes the platform redeliver; a non-retryable
+   * AppError dead-letters the message.
    */
-  apply(envelope: EventEnvelope, tx: Transaction, deps: Deps): Promise<void>;
+  apply(envelope: EventEnvelope, tx: Transaction, deps: Deps, emit: Emit): Promise<void>;
 }
 
 export interface ConsumeOptions {
@@ -177,10 +179,10 @@ export async function consumeMessage(
     return 'expired';
   }
   try {
-    const applied = await deps.store.transact(async (tx) => {
+    const applied = await inUnitOfWork(deps, async (tx, emit) => {
       const id = processedEventId(name, envelope.id);
       if (await tx.get(PROCESSED_EVENTS, id)) return false;
-      await consumer.apply(envelope, tx, deps);
+      await consumer.apply(envelope, tx, deps, emit);
       const record: ProcessedEventDoc = {
         consumer: name,
         eventId: envelope.id,

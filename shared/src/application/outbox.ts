@@ -14,17 +14,14 @@ import { DOC_ID } from '../ports/document-store.ts';
 
 export const OUTBOX = 'outbox';
 
-interface OutboxDoc {
+/** An outbox entry as stored: the message, when and under which trace it was recorded. */
+type OutboxDoc = OutboxMessage & {
   [key: string]: unknown;
-  /** An event (published to its type's topic)… */
-  envelope?: EventEnvelope;
-  /** …or a command (sent to a command topic). */
-  command?: { topic: string; message: Command };
   createdAt: string;
   traceparent: string | null;
   /** A relay holding the entry until this time; others leave it alone. */
   leaseUntil: string | null;
-}
+};
 
 export interface EventOrigin {
   actorId: string | null;
@@ -50,44 +47,41 @@ export function newEvent(
   };
 }
 
-/** Records the event in the unit of work; it is published after the commit. */
-export function recordEvent(tx: Transaction, envelope: EventEnvelope): void {
+/** What a unit of work records: an event (published to its type's topic) or a command (sent to its topic). */
+export type OutboxMessage = { envelope: EventEnvelope } | { command: { topic: string; message: Command } };
+
+const idOf = (m: OutboxMessage): string => ('envelope' in m ? m.envelope.id : m.command.message.id);
+
+/**
+ * Records `message` in the unit of work `tx`, with the caller's trace so the consumer's
+ * logs join the request's. `inUnitOfWork` calls this, and publishes after the commit.
+ */
+export function recordOutboxEntry(tx: Transaction, message: OutboxMessage): void {
   const doc: OutboxDoc = {
-    envelope,
-    createdAt: envelope.timestamp,
+    ...message,
+    createdAt: 'envelope' in message ? message.envelope.timestamp : message.command.message.timestamp,
     traceparent: currentContext()?.traceparent ?? null,
     leaseUntil: null,
   };
-  tx.create(OUTBOX, envelope.id, doc);
+  tx.create(OUTBOX, idOf(message), doc);
 }
 
-/** Records a command in the unit of work; it is sent after the commit. */
-export function recordCommand(tx: Transaction, topic: string, command: Command): void {
-  const doc: OutboxDoc = {
-    command: { topic, message: command },
-    createdAt: command.timestamp,
-    traceparent: currentContext()?.traceparent ?? null,
-    leaseUntil: null,
-  };
-  tx.create(OUTBOX, command.id, doc);
-}
-
-async function publishEntry(deps: Pick<Deps, 'publisher' | 'store'>, doc: OutboxDoc): Promise<void> {
-  const trace: Record<string, string> = doc.traceparent ? { traceparent: doc.traceparent } : {};
-  let id: string;
-  if (doc.command) {
-    const { topic, message } = doc.command;
-    id = message.id;
+async function publishEntry(
+  deps: Pick<Deps, 'publisher' | 'store'>,
+  entry: OutboxMessage & { traceparent: string | null },
+): Promise<void> {
+  const trace: Record<string, string> = entry.traceparent ? { traceparent: entry.traceparent } : {};
+  if ('command' in entry) {
+    const { topic, message } = entry.command;
     await deps.publisher.send(topic, message, {
       commandType: message.type,
-      commandId: id,
+      commandId: message.id,
       correlationId: message.correlationId,
       ...trace,
     });
-    logs.eventPublished(message.type, id, topic);
-  } else if (doc.envelope) {
-    const { envelope } = doc;
-    id = envelope.id;
+    logs.eventPublished(message.type, message.id, topic);
+  } else {
+    const { envelope } = entry;
     const topic = topicFor(envelope.eventType);
     // Attributes let consumers route and trace without decoding the data.
     await deps.publisher.publish(topic, envelope, {
@@ -97,49 +91,23 @@ async function publishEntry(deps: Pick<Deps, 'publisher' | 'store'>, doc: Outbox
       ...trace,
     });
     logs.eventPublished(envelope.eventType, envelope.id, topic);
-  } else {
-    return;
   }
-  await deps.store.transact(async (tx) => tx.delete(OUTBOX, id));
-}
-
-/** Sends commands recorded by a committed unit of work; never throws (the relay retries). */
-export async function dispatchCommands(
-  deps: Pick<Deps, 'publisher' | 'store'>,
-  commands: { topic: string; command: Command }[],
-): Promise<void> {
-  for (const { topic, command } of commands) {
-    try {
-      await publishEntry(deps, {
-        command: { topic, message: command },
-        createdAt: command.timestamp,
-        traceparent: currentContext()?.traceparent ?? null,
-        leaseUntil: null,
-      });
-    } catch (error) {
-      logs.eventPublishDeferred(command.id, error);
-    }
-  }
+  await deps.store.transact(async (tx) => tx.delete(OUTBOX, idOf(entry)));
 }
 
 /**
- * Publishes events recorded by a committed unit of work. Never throws: what fails stays in
- * the outbox for the relay.
+ * Publishes what a committed unit of work recorded, in order. Never throws: what fails
+ * stays in the outbox for the relay.
  */
-export async function dispatchEvents(
+export async function dispatchOutbox(
   deps: Pick<Deps, 'publisher' | 'store'>,
-  envelopes: EventEnvelope[],
+  messages: readonly OutboxMessage[],
 ): Promise<void> {
-  for (const envelope of envelopes) {
+  for (const message of messages) {
     try {
-      await publishEntry(deps, {
-        envelope,
-        createdAt: envelope.timestamp,
-        traceparent: currentContext()?.traceparent ?? null,
-        leaseUntil: null,
-      });
+      await publishEntry(deps, { ...message, traceparent: currentContext()?.traceparent ?? null });
     } catch (error) {
-      logs.eventPublishDeferred(envelope.id, error);
+      logs.eventPublishDeferred(idOf(message), error);
     }
   }
 }

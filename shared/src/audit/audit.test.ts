@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { consumeMessage, DEAD_LETTERS } from '../application/consumer.ts';
+import { inUnitOfWork } from '../application/unit-of-work.ts';
 import type { EventEnvelope, EventType } from '../domain/event.schema.ts';
 import { createLogger, setLogger } from '../logging/logger.ts';
 import { DOC_ID } from '../ports/document-store.ts';
@@ -114,7 +115,7 @@ describe('listAudit', () => {
       envelope(deps, 'media.processed', 'a', { mediaId: 't1' }),
       envelope(deps, 'task.deleted', 'a', { task: { id: 't1' } }),
     ];
-    for (const e of events) await deps.store.transact((tx) => consumer.apply(e, tx, deps));
+    for (const e of events) await inUnitOfWork(deps, (tx, emit) => consumer.apply(e, tx, deps, emit));
     const t1 = await listAudit({ entityType: 'task', entityId: 't1', limit: 2 }, deps);
     expect(t1.items.map((i) => i.eventType)).toEqual(['task.deleted', 'task.updated']);
     expect(t1.items[0]).not.toHaveProperty('expiresAt');

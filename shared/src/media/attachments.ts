@@ -4,7 +4,8 @@
  * owner or an admin attaches, and only media the caller owns.
  */
 
-import { dispatchEvents, type EventOrigin, newEvent, recordEvent } from '../application/outbox.ts';
+import { type EventOrigin, newEvent } from '../application/outbox.ts';
+import { type Emit, inUnitOfWork } from '../application/unit-of-work.ts';
 import type { Principal } from '../domain/common.schema.ts';
 import type { Media } from '../domain/media.schema.ts';
 import { canManage } from '../domain/task.rules.ts';
@@ -18,11 +19,12 @@ import { loadVisibleTask, TASKS, toTaskDoc } from '../stores/task-store.ts';
 /** Saves a task whose media list changed, with its `task.updated` event. */
 export function saveTaskMedia(
   tx: Transaction,
+  emit: Emit,
   deps: Pick<Deps, 'clock' | 'ids' | 'serviceId'>,
   origin: EventOrigin,
   task: Task,
   mediaIds: string[],
-): ReturnType<typeof newEvent> {
+): void {
   const next: Task = {
     ...task,
     mediaIds,
@@ -35,8 +37,7 @@ export function saveTaskMedia(
     changedFields: ['mediaIds'],
     previous: { mediaIds: task.mediaIds },
   });
-  recordEvent(tx, event);
-  return event;
+  emit(event);
 }
 
 async function loadManagedTask(tx: Transaction, id: string, actor: Principal): Promise<Task> {
@@ -50,9 +51,7 @@ export async function attachMedia(
   req: { actor: Principal; origin: EventOrigin; taskId: string; mediaId: string },
   deps: Deps,
 ): Promise<{ media: Media; created: boolean }> {
-  const events: ReturnType<typeof newEvent>[] = [];
-  const result = await deps.store.transact(async (tx) => {
-    events.length = 0;
+  const result = await inUnitOfWork(deps, async (tx, emit) => {
     const task = await loadManagedTask(tx, req.taskId, req.actor);
     const media = (await tx.get<MediaDoc>(MEDIA, req.mediaId))?.data;
     if (!media || media.ownerId !== req.actor.uid) throw mediaNotFound();
@@ -63,10 +62,9 @@ export async function attachMedia(
       updatedAt: deps.clock.now().toISOString(),
     };
     tx.set(MEDIA, media.id, nextMedia);
-    events.push(saveTaskMedia(tx, deps, req.origin, task, [...task.mediaIds, media.id]));
+    saveTaskMedia(tx, emit, deps, req.origin, task, [...task.mediaIds, media.id]);
     return { media: fromMediaDoc(nextMedia), created: true };
   });
-  await dispatchEvents(deps, events);
   return result;
 }
 
@@ -74,9 +72,7 @@ export async function detachMedia(
   req: { actor: Principal; origin: EventOrigin; taskId: string; mediaId: string },
   deps: Deps,
 ): Promise<void> {
-  const events: ReturnType<typeof newEvent>[] = [];
-  await deps.store.transact(async (tx) => {
-    events.length = 0;
+  await inUnitOfWork(deps, async (tx, emit) => {
     const task = await loadManagedTask(tx, req.taskId, req.actor);
     if (!task.mediaIds.includes(req.mediaId))
       throw new AppError('MEDIA.NOT_FOUND', 'This media is not attached to the task.');
@@ -88,17 +84,15 @@ export async function detachMedia(
         updatedAt: deps.clock.now().toISOString(),
       });
     }
-    events.push(
-      saveTaskMedia(
-        tx,
-        deps,
-        req.origin,
-        task,
-        task.mediaIds.filter((m) => m !== req.mediaId),
-      ),
+    saveTaskMedia(
+      tx,
+      emit,
+      deps,
+      req.origin,
+      task,
+      task.mediaIds.filter((m) => m !== req.mediaId),
     );
   });
-  await dispatchEvents(deps, events);
 }
 
 /** The media of a task anyone who sees the task may see, in attachment order. */

@@ -4,7 +4,8 @@
  * from storage.
  */
 
-import { dispatchEvents, type EventOrigin, newEvent, recordEvent } from '../application/outbox.ts';
+import { type EventOrigin, newEvent } from '../application/outbox.ts';
+import { inUnitOfWork } from '../application/unit-of-work.ts';
 import { VARIANTS_PREFIX } from '../config/media-config.ts';
 import type { Principal } from '../domain/common.schema.ts';
 import { logger } from '../logging/logger.ts';
@@ -17,22 +18,19 @@ export async function deleteMedia(
   req: { actor: Principal; origin: EventOrigin; id: string },
   deps: MediaDeps,
 ): Promise<void> {
-  const events: ReturnType<typeof newEvent>[] = [];
-  const doc = await deps.store.transact(async (tx) => {
-    events.length = 0;
+  const doc = await inUnitOfWork(deps, async (tx, emit) => {
     const media = await loadOwnMedia(tx, req.id, req.actor);
     for (const taskId of media.taskIds) {
       const task = await tx.get(TASKS, taskId);
       if (!task) continue;
       const t = fromTaskDoc(task.data);
-      events.push(
-        saveTaskMedia(
-          tx,
-          deps,
-          req.origin,
-          t,
-          t.mediaIds.filter((m) => m !== media.id),
-        ),
+      saveTaskMedia(
+        tx,
+        emit,
+        deps,
+        req.origin,
+        t,
+        t.mediaIds.filter((m) => m !== media.id),
       );
     }
     tx.delete(MEDIA, media.id);
@@ -41,11 +39,9 @@ export async function deleteMedia(
       ownerId: media.ownerId,
       taskIds: media.taskIds,
     });
-    recordEvent(tx, event);
-    events.push(event);
+    emit(event);
     return media;
   });
-  await dispatchEvents(deps, events);
   const objects = new Set([doc.object, ...doc.variantObjects.map((v) => v.object)]);
   for (const name of await deps.blobs.list(doc.bucket, `${VARIANTS_PREFIX}${doc.id}/`)) objects.add(name);
   for (const name of objects) {

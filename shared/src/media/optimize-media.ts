@@ -5,14 +5,8 @@
  * twice writes the same object and the same record.
  */
 
-import {
-  dispatchCommands,
-  dispatchEvents,
-  type EventOrigin,
-  newEvent,
-  recordCommand,
-  recordEvent,
-} from '../application/outbox.ts';
+import { type EventOrigin, newEvent } from '../application/outbox.ts';
+import { inUnitOfWork } from '../application/unit-of-work.ts';
 import { VARIANT_MARKER, VARIANTS_PREFIX } from '../config/media-config.ts';
 import { COMMAND_TOPICS, type Command, OptimizeCommandDataSchema } from '../domain/command.schema.ts';
 import type { Principal } from '../domain/common.schema.ts';
@@ -34,9 +28,7 @@ export async function requestOptimization(
   },
   deps: MediaDeps,
 ): Promise<Media> {
-  const commands: { topic: string; command: Command }[] = [];
-  const media = await deps.store.transact(async (tx) => {
-    commands.length = 0;
+  return inUnitOfWork(deps, async (tx, emit) => {
     const doc = await loadOwnMedia(tx, req.id, req.actor);
     if (doc.status !== 'ready') {
       throw new AppError('MEDIA.NOT_READY', `Only ready media can be optimized (this one is ${doc.status}).`);
@@ -54,12 +46,9 @@ export async function requestOptimization(
         maxWidth: req.maxWidth ?? null,
       },
     };
-    recordCommand(tx, COMMAND_TOPICS.optimizeMedia, command);
-    commands.push({ topic: COMMAND_TOPICS.optimizeMedia, command });
+    emit.command(COMMAND_TOPICS.optimizeMedia, command);
     return fromMediaDoc(doc);
   });
-  await dispatchCommands(deps, commands);
-  return media;
 }
 
 /** The worker: renders and records the optimized variant. Non-image failures throw (retry). */
@@ -94,9 +83,7 @@ export async function optimizeMedia(command: Command, deps: MediaDeps): Promise<
     cacheControl: deps.media.cacheControl,
     metadata: { [VARIANT_MARKER]: 'true', mediaId: doc.id },
   });
-  const events: ReturnType<typeof newEvent>[] = [];
-  await deps.store.transact(async (tx) => {
-    events.length = 0;
+  await inUnitOfWork(deps, async (tx, emit) => {
     const current = (await tx.get<MediaDoc>(MEDIA, doc.id))?.data;
     if (!current || current.appliedCommands?.includes(command.id)) return;
     const entry = {
@@ -124,9 +111,7 @@ export async function optimizeMedia(command: Command, deps: MediaDeps): Promise<
         optimized: entry,
       },
     );
-    recordEvent(tx, event);
-    events.push(event);
+    emit(event);
   });
-  await dispatchEvents(deps, events);
   return 'done';
 }

@@ -9,7 +9,8 @@
  * under `variants/` with a marker, which the trigger ignores: nothing re-triggers itself.
  */
 
-import { dispatchEvents, newEvent, recordEvent } from '../application/outbox.ts';
+import { newEvent } from '../application/outbox.ts';
+import { inUnitOfWork } from '../application/unit-of-work.ts';
 import {
   configHashOf,
   isProcessable,
@@ -87,9 +88,7 @@ async function claimGeneration(
   path: { ownerId: string; filename: string },
   deps: MediaDeps,
 ): Promise<'claimed' | 'duplicate' | 'unknown-owner'> {
-  const events: ReturnType<typeof newEvent>[] = [];
-  const result = await deps.store.transact(async (tx) => {
-    events.length = 0;
+  const result = await inUnitOfWork(deps, async (tx, emit) => {
     const now = deps.clock.now();
     const existing = (await tx.get<MediaDoc>(MEDIA, mediaId))?.data;
     if (existing?.processedGeneration && BigInt(existing.processedGeneration) >= BigInt(object.generation)) {
@@ -150,12 +149,10 @@ async function claimGeneration(
         generation: object.generation,
         size: object.size,
       });
-      recordEvent(tx, event);
-      events.push(event);
+      emit(event);
     }
     return 'claimed' as const;
   });
-  await dispatchEvents(deps, events);
   return result;
 }
 
@@ -239,10 +236,8 @@ export async function recordOutcome(
       }
     | { ok: false; reason: string },
 ): Promise<ProcessOutcome> {
-  const events: ReturnType<typeof newEvent>[] = [];
   const stale: string[] = [];
-  const outcome = await deps.store.transact(async (tx) => {
-    events.length = 0;
+  const outcome = await inUnitOfWork(deps, async (tx, emit) => {
     stale.length = 0;
     const doc = (await tx.get<MediaDoc>(MEDIA, mediaId))?.data;
     // Deleted meanwhile: remove what was just written. A newer upload took over: leave its
@@ -306,13 +301,11 @@ export async function recordOutcome(
           ownerId: next.ownerId,
           reason: result.reason,
         });
-    recordEvent(tx, event);
-    events.push(event);
+    emit(event);
     return result.ok
       ? ({ outcome: 'ready', mediaId } as const)
       : ({ outcome: 'failed', mediaId, reason: result.reason } as const);
   });
-  await dispatchEvents(deps, events);
   for (const name of stale) await deps.blobs.delete(object.bucket, name).catch(() => undefined);
   if (outcome.outcome !== 'duplicate') {
     const policy = deps.media.deleteOriginal;

@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { consumeMessage } from '../application/consumer.ts';
+import { inUnitOfWork } from '../application/unit-of-work.ts';
 import type { EventEnvelope, EventType } from '../domain/event.schema.ts';
 import type { Notification } from '../domain/notification.schema.ts';
 import { createLogger, setLogger } from '../logging/logger.ts';
@@ -191,10 +192,10 @@ describe('the notifications consumer', () => {
     const deps = memoryDeps();
     const e = envelope('user.registered', 'u1', { userId: 'u1' });
     const consumer = notifyConsumer();
-    await deps.store.transact((tx) => consumer.apply(e, tx, deps));
+    await inUnitOfWork(deps, (tx, emit) => consumer.apply(e, tx, deps, emit));
     const [doc] = await allNotifications(deps);
     await markRead({ uid: 'u1', email: undefined, role: 'member' }, doc!.id, deps);
-    await deps.store.transact((tx) => consumer.apply(e, tx, deps));
+    await inUnitOfWork(deps, (tx, emit) => consumer.apply(e, tx, deps, emit));
     const docs = await allNotifications(deps);
     expect(docs).toHaveLength(1);
     expect(docs[0]?.data.read).toBe(true);
@@ -210,7 +211,7 @@ describe('reading notifications', () => {
     const consumer = notifyConsumer();
     for (let i = 0; i < 5; i++) {
       const e = envelope('media.processed', 'x', { mediaId: `m${i}`, ownerId: i < 4 ? me.uid : them.uid });
-      await deps.store.transact((tx) => consumer.apply(e, tx, deps));
+      await inUnitOfWork(deps, (tx, emit) => consumer.apply(e, tx, deps, emit));
     }
     return deps;
   }

@@ -10,7 +10,7 @@
  * dead-lettered.
  */
 import { randomUUID } from 'node:crypto';
-import type { CloudEvent } from '@google-cloud/functions-framework';
+import { type CloudEvent, cloudEvent } from '@google-cloud/functions-framework';
 import { type Consumer, consumeMessage } from '../application/consumer.ts';
 import { config } from '../config/config.ts';
 import { isAppError } from '../errors/app-error.ts';
@@ -124,3 +124,17 @@ export function consumerFunction(
     await consumeMessage(name, consumer, message, depsOf(), { maxAgeSeconds: config().eventMaxAgeSeconds });
   });
 }
+
+/**
+ * Event entries, each naming its function once: registers `eventFunction(name, handler)`,
+ * `consumerFunction(name, consumer, deps)` or `storageEventFunction(name, handler)` under
+ * `name` with the framework's `cloudEvent`.
+ */
+export const eventEntry = (name: string, handler: (message: PubSubMessage) => Promise<void>): void =>
+  cloudEvent(name, eventFunction(name, handler));
+
+export const consumerEntry = (name: string, consumer: Consumer, deps: () => Deps): void =>
+  cloudEvent(name, consumerFunction(name, consumer, deps));
+
+export const storageEntry = (name: string, handler: (object: StorageObject) => Promise<void>): void =>
+  cloudEvent(name, storageEventFunction(name, handler));

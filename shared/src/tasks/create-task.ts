@@ -1,7 +1,8 @@
 /** Create a task: validate the assignee, save the task with its event, publish. */
 
 import { type IdempotencyRequest, idempotent } from '../application/idempotency.ts';
-import { dispatchEvents, type EventOrigin, newEvent, recordEvent } from '../application/outbox.ts';
+import { type EventOrigin, newEvent } from '../application/outbox.ts';
+import { inUnitOfWork } from '../application/unit-of-work.ts';
 import type { Principal } from '../domain/common.schema.ts';
 import { normaliseLabels } from '../domain/task.rules.ts';
 import type { CreateTaskInput, Task } from '../domain/task.schema.ts';
@@ -20,9 +21,7 @@ export async function createTask(
   req: CreateTaskRequest,
   deps: Deps,
 ): Promise<{ task: Task; replayed: boolean }> {
-  const events: ReturnType<typeof newEvent>[] = [];
-  const outcome = await deps.store.transact(async (tx) => {
-    events.length = 0;
+  const outcome = await inUnitOfWork(deps, async (tx, emit) => {
     return idempotent(tx, deps, req.idempotency, async () => {
       if (req.body.assigneeId) await assertUserExists(tx, req.body.assigneeId, 'assigneeId');
       const now = deps.clock.now().toISOString();
@@ -43,11 +42,9 @@ export async function createTask(
       };
       tx.create(TASKS, task.id, toTaskDoc(task));
       const event = newEvent(deps, 'task.created', req.origin, { task });
-      recordEvent(tx, event);
-      events.push(event);
+      emit(event);
       return task;
     });
   });
-  if (!outcome.replayed) await dispatchEvents(deps, events);
   return { task: outcome.result, replayed: outcome.replayed };
 }

@@ -1,6 +1,7 @@
 /** Delete a task (owner or admin), with a `task.deleted` event; its media are detached, not deleted. */
 
-import { dispatchEvents, type EventOrigin, newEvent, recordEvent } from '../application/outbox.ts';
+import { type EventOrigin, newEvent } from '../application/outbox.ts';
+import { inUnitOfWork } from '../application/unit-of-work.ts';
 import type { Principal } from '../domain/common.schema.ts';
 import { canManage } from '../domain/task.rules.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -16,9 +17,7 @@ export interface DeleteTaskRequest {
 }
 
 export async function deleteTask(req: DeleteTaskRequest, deps: Deps): Promise<void> {
-  const events: ReturnType<typeof newEvent>[] = [];
-  await deps.store.transact(async (tx) => {
-    events.length = 0;
+  await inUnitOfWork(deps, async (tx, emit) => {
     const { task, relation } = await loadVisibleTask(tx, req.id, req.actor);
     if (!canManage(relation))
       throw new AppError('AUTH.FORBIDDEN', 'Only the owner or an admin may delete a task.');
@@ -28,8 +27,6 @@ export async function deleteTask(req: DeleteTaskRequest, deps: Deps): Promise<vo
     await detachAllMedia(tx, deps, task);
     tx.delete(TASKS, task.id);
     const event = newEvent(deps, 'task.deleted', req.origin, { task });
-    recordEvent(tx, event);
-    events.push(event);
+    emit(event);
   });
-  await dispatchEvents(deps, events);
 }

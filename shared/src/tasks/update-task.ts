@@ -5,7 +5,8 @@
  * writers holding the same ETag exactly one wins.
  */
 
-import { dispatchEvents, type EventOrigin, newEvent, recordEvent } from '../application/outbox.ts';
+import { type EventOrigin, newEvent } from '../application/outbox.ts';
+import { inUnitOfWork } from '../application/unit-of-work.ts';
 import type { Principal } from '../domain/common.schema.ts';
 import { canTransition, changedFields, forbiddenFields, normaliseLabels } from '../domain/task.rules.ts';
 import type { PatchTaskInput, Task } from '../domain/task.schema.ts';
@@ -23,9 +24,7 @@ export interface UpdateTaskRequest {
 }
 
 export async function updateTask(req: UpdateTaskRequest, deps: Deps): Promise<Task> {
-  const events: ReturnType<typeof newEvent>[] = [];
-  const task = await deps.store.transact(async (tx) => {
-    events.length = 0;
+  const task = await inUnitOfWork(deps, async (tx, emit) => {
     const { task: current, relation } = await loadVisibleTask(tx, req.id, req.actor);
     if (req.ifMatch !== undefined && !etagMatches(req.ifMatch, current)) {
       throw new AppError('PRECONDITION.FAILED', 'The task changed since you read it (If-Match is stale).', {
@@ -67,10 +66,8 @@ export async function updateTask(req: UpdateTaskRequest, deps: Deps): Promise<Ta
       changedFields: changed,
       previous,
     });
-    recordEvent(tx, event);
-    events.push(event);
+    emit(event);
     return next;
   });
-  await dispatchEvents(deps, events);
   return task;
 }

@@ -4,7 +4,8 @@
  * is deleted again so the email can register later.
  */
 
-import { dispatchEvents, type EventOrigin, newEvent, recordEvent } from '../application/outbox.ts';
+import { type EventOrigin, newEvent } from '../application/outbox.ts';
+import { inUnitOfWork } from '../application/unit-of-work.ts';
 import type { User } from '../domain/user.schema.ts';
 import { logs } from '../logging/logs.ts';
 import type { Deps } from '../ports/deps.ts';
@@ -50,9 +51,9 @@ export async function registerUser(
     },
   );
   try {
-    await deps.store.transact(async (tx) => {
+    await inUnitOfWork(deps, async (tx, emit) => {
       tx.create(USERS, uid, user);
-      recordEvent(tx, event);
+      emit(event);
     });
   } catch (error) {
     await deps.identity
@@ -60,7 +61,6 @@ export async function registerUser(
       .catch((e: unknown) => logs.compensationFailed(`delete account ${uid}`, e));
     throw error;
   }
-  await dispatchEvents(deps, [event]);
   const session = await deps.identity.signIn(email, req.password);
   return { user, session };
 }

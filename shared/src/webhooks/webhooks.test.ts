@@ -15,20 +15,14 @@ import type { Principal } from '../domain/common.schema.ts';
 import type { EventEnvelope } from '../domain/event.schema.ts';
 import { createLogger, setLogger } from '../logging/logger.ts';
 import { type MemoryDeps, memoryDeps } from '../testing/memory-deps.ts';
+import { deliverWebhook } from './deliver-webhook.ts';
+import { audienceOf, fanOutConsumer } from './fan-out.ts';
+import { createWebhook } from './registration.ts';
+import { sweepDueDeliveries } from './retry-sweep.ts';
 import { parseWebhookConfig } from './webhook-config.ts';
+import { type DeliveryDoc, retryDelayMs, WEBHOOK_DELIVERIES } from './webhook-store.ts';
 import { signatureOf, verifySignature } from './webhook-transport.ts';
 import { blockedAddressReason, checkWebhookUrl, type Resolver } from './webhook-url.ts';
-import {
-  audienceOf,
-  createWebhook,
-  type DeliveryDoc,
-  deliverWebhook,
-  dueDeliveryCommands,
-  fanOutConsumer,
-  type PendingCommands,
-  retryDelayMs,
-  WEBHOOK_DELIVERIES,
-} from './webhooks.ts';
 
 beforeAll(() => setLogger(createLogger({ level: 'silent' })));
 
@@ -146,7 +140,7 @@ describe('fan-out and delivery', () => {
     WEBHOOK_MAX_ATTEMPTS: '3',
     WEBHOOK_RETRY_BASE_MS: '1000',
   });
-  const runtime = { config, resolve: noDns };
+  const webhookDeps = (deps: MemoryDeps) => ({ ...deps, webhooks: config, resolve: noDns });
   let server: Server;
   let status = 500;
   let hits = 0;
@@ -168,27 +162,24 @@ describe('fan-out and delivery', () => {
   });
 
   async function fannedOut(deps: MemoryDeps) {
-    await createWebhook(owner, { url, events: ['task.created'] }, deps, runtime);
+    await createWebhook({ actor: owner, body: { url, events: ['task.created'] } }, webhookDeps(deps));
     const event = envelope(deps, 'task.created', {
       task: { id: 't1', ownerId: owner.uid, assigneeId: null },
     });
-    const sink: PendingCommands = [];
     const message = {
       id: 'm1',
       data: Buffer.from(JSON.stringify(event)),
       attributes: {},
       publishTime: undefined,
     };
-    const consumer = fanOutConsumer(
-      () => sink,
-      () => config,
-    );
+    const consumer = fanOutConsumer(() => config);
     const outcomes = [];
     for (let i = 0; i < 3; i++)
       outcomes.push(
         await consumeMessage('webhookTaskEvents', consumer, message, deps, { maxAgeSeconds: 3600 }),
       );
-    return { outcomes, sink };
+    // The commands the fan-out emitted, sent after its commits.
+    return { outcomes, sink: deps.publisher.sent };
   }
 
   const deliveries = async (deps: MemoryDeps) =>
@@ -208,7 +199,8 @@ describe('fan-out and delivery', () => {
     expect(docs[0]!.data).toMatchObject({ status: 'pending', attempts: [], webhookId: expect.any(String) });
     expect(sink).toHaveLength(1);
     expect(sink[0]!.command.data).toEqual({ deliveryId: docs[0]!.id, attempt: 1 });
-    expect(await deps.store.get(OUTBOX, sink[0]!.command.id)).not.toBeNull();
+    // Recorded in the consumer's unit of work, then sent after the commit: the outbox is empty again.
+    expect(await deps.store.get(OUTBOX, sink[0]!.command.id)).toBeNull();
   });
 
   it('retries with backoff, then fails; redelivered and stale commands do nothing', async () => {
@@ -217,35 +209,35 @@ describe('fan-out and delivery', () => {
     hits = 0;
     const { sink } = await fannedOut(deps);
     const first: Command = sink[0]!.command;
-    expect(await deliverWebhook(first, deps, runtime)).toBe('retry');
-    expect(await deliverWebhook(first, deps, runtime)).toBe('skipped');
+    expect(await deliverWebhook(first, webhookDeps(deps))).toBe('retry');
+    expect(await deliverWebhook(first, webhookDeps(deps))).toBe('skipped');
     let [doc] = await deliveries(deps);
     expect(doc!.data.attempts).toHaveLength(1);
     expect(doc!.data.attempts[0]).toMatchObject({ status: 500, error: null });
     expect(Date.parse(doc!.data.nextAttemptAt!) - deps.clock.now().getTime()).toBe(retryDelayMs(1, 1000));
-    expect(await dueDeliveryCommands(deps, config)).toEqual([]);
+    expect(await sweepDueDeliveries({}, webhookDeps(deps))).toEqual([]);
 
     deps.advance(1000);
-    const second = await dueDeliveryCommands(deps, config);
+    const second = await sweepDueDeliveries({}, webhookDeps(deps));
     expect(second.map((c) => c.command.data)).toEqual([{ deliveryId: doc!.id, attempt: 2 }]);
     // Swept again before the command ran: nothing new is sent.
-    expect(await dueDeliveryCommands(deps, config)).toEqual([]);
-    expect(await deliverWebhook(second[0]!.command, deps, runtime)).toBe('retry');
+    expect(await sweepDueDeliveries({}, webhookDeps(deps))).toEqual([]);
+    expect(await deliverWebhook(second[0]!.command, webhookDeps(deps))).toBe('retry');
     [doc] = await deliveries(deps);
     expect(Date.parse(doc!.data.nextAttemptAt!) - deps.clock.now().getTime()).toBe(retryDelayMs(2, 1000));
     expect(retryDelayMs(2, 1000)).toBe(3000);
 
     deps.advance(3000);
-    const third = await dueDeliveryCommands(deps, config);
-    expect(await deliverWebhook(third[0]!.command, deps, runtime)).toBe('failed');
+    const third = await sweepDueDeliveries({}, webhookDeps(deps));
+    expect(await deliverWebhook(third[0]!.command, webhookDeps(deps))).toBe('failed');
     [doc] = await deliveries(deps);
     expect(doc!.data).toMatchObject({ status: 'failed', nextAttemptAt: null });
     expect(doc!.data.attempts).toHaveLength(3);
 
     deps.advance(3_600_000);
-    expect(await dueDeliveryCommands(deps, config)).toEqual([]);
+    expect(await sweepDueDeliveries({}, webhookDeps(deps))).toEqual([]);
     for (const c of [first, second[0]!.command, third[0]!.command])
-      expect(await deliverWebhook(c, deps, runtime)).toBe('skipped');
+      expect(await deliverWebhook(c, webhookDeps(deps))).toBe('skipped');
     expect(hits).toBe(3);
   });
 
@@ -254,10 +246,10 @@ describe('fan-out and delivery', () => {
     status = 200;
     hits = 0;
     const { sink } = await fannedOut(deps);
-    expect(await deliverWebhook(sink[0]!.command, deps, runtime)).toBe('delivered');
-    expect(await deliverWebhook(sink[0]!.command, deps, runtime)).toBe('skipped');
+    expect(await deliverWebhook(sink[0]!.command, webhookDeps(deps))).toBe('delivered');
+    expect(await deliverWebhook(sink[0]!.command, webhookDeps(deps))).toBe('skipped');
     deps.advance(3_600_000);
-    expect(await dueDeliveryCommands(deps, config)).toEqual([]);
+    expect(await sweepDueDeliveries({}, webhookDeps(deps))).toEqual([]);
     const [doc] = await deliveries(deps);
     expect(doc!.data).toMatchObject({ status: 'delivered', nextAttemptAt: null });
     expect(hits).toBe(1);

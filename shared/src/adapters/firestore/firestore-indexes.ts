@@ -25,21 +25,7 @@
  * unless it is listed explicitly.
  */
 
-import { relayOutbox } from '../../application/outbox.ts';
-import type { Principal } from '../../domain/common.schema.ts';
-import {
-  type ListTasksQuery,
-  PrioritySchema,
-  TaskSortSchema,
-  TaskStatusSchema,
-} from '../../domain/task.schema.ts';
-import {
-  DOC_ID,
-  type DocData,
-  type DocumentStore,
-  type Query,
-  type StoredDoc,
-} from '../../ports/document-store.ts';
+import { DOC_ID, type Query } from '../../ports/document-store.ts';
 
 export type IndexOrder = 'ASCENDING' | 'DESCENDING';
 

@@ -1,0 +1,146 @@
+/**
+ * The delivery worker: one attempt per `webhook.deliver` command. It claims the delivery
+ * with a lease, checks the URL again, POSTs the signed payload, and records the attempt:
+ * 2xx → `delivered`; otherwise `pending` with `nextAttemptAt` = now + base·3^(attempt−1),
+ * or `failed` after the last attempt. A command names its attempt number, so a redelivered
+ * or stale command is a no-op, and a settled delivery is never sent again.
+ */
+import type { Command } from '../domain/command.schema.ts';
+import {
+  DeliverCommandDataSchema,
+  type DeliveryAttempt,
+  type DeliveryStatus,
+} from '../domain/webhook.schema.ts';
+import { AppError } from '../errors/app-error.ts';
+import { logger } from '../logging/logger.ts';
+import type { Deps } from '../ports/deps.ts';
+import {
+  DELIVER_COMMAND,
+  type DeliveryDoc,
+  retryDelayMs,
+  WEBHOOK_DELIVERIES,
+  WEBHOOKS,
+  type WebhookDeps,
+  type WebhookDoc,
+} from './webhook-store.ts';
+import { postWebhook, signatureOf } from './webhook-transport.ts';
+import { checkWebhookUrl } from './webhook-url.ts';
+
+export type DeliverOutcome = 'delivered' | 'retry' | 'failed' | 'skipped';
+
+/**
+ * Handles one `webhook.deliver` command: claims the delivery, POSTs once, records the
+ * attempt. A command for a settled delivery, for another attempt than the next one, or for
+ * a delivery another worker holds, is acknowledged without effect.
+ */
+export async function deliverWebhook(
+  command: Command,
+  deps: Pick<Deps, 'store' | 'clock'> & WebhookDeps,
+): Promise<DeliverOutcome> {
+  const parsed = DeliverCommandDataSchema.safeParse(command.data);
+  if (command.type !== DELIVER_COMMAND || !parsed.success) {
+    throw new AppError('REQUEST.VALIDATION', 'Not a webhook.deliver command.');
+  }
+  const { deliveryId, attempt } = parsed.data;
+  const config = deps.webhooks;
+  const claimed = await deps.store.transact(async (tx) => {
+    const current = await tx.get<DeliveryDoc>(WEBHOOK_DELIVERIES, deliveryId);
+    if (!current) return null;
+    const doc = current.data;
+    const now = deps.clock.now();
+    if (doc.status !== 'pending' || doc.attempts.length !== attempt - 1) return null;
+    if (doc.leaseUntil && doc.leaseUntil > now.toISOString()) return null;
+    const webhook = await tx.get<WebhookDoc>(WEBHOOKS, doc.webhookId);
+    if (!webhook) {
+      const failed: DeliveryDoc = {
+        ...doc,
+        status: 'failed',
+        nextAttemptAt: null,
+        leaseUntil: null,
+        failedReason: 'the webhook was deleted',
+        updatedAt: now.toISOString(),
+      };
+      tx.set(WEBHOOK_DELIVERIES, deliveryId, failed);
+      return null;
+    }
+    const leased: DeliveryDoc = {
+      ...doc,
+      leaseUntil: new Date(now.getTime() + config.timeoutMs + 30_000).toISOString(),
+      updatedAt: now.toISOString(),
+    };
+    tx.set(WEBHOOK_DELIVERIES, deliveryId, leased);
+    return { delivery: leased, webhook: webhook.data };
+  });
+  if (!claimed) {
+    logger().info(
+      { event: 'webhook.skipped', deliveryId, attempt },
+      'Webhook command not applicable; skipped',
+    );
+    return 'skipped';
+  }
+  const { delivery, webhook } = claimed;
+  const started = deps.clock.now();
+  const t0 = performance.now();
+  // Checked again at delivery: the host may resolve elsewhere than at registration.
+  const check = await checkWebhookUrl(webhook.url, {
+    allowLoopback: config.allowLoopback,
+    resolve: deps.resolve,
+  });
+  const outcome = check.ok
+    ? await postWebhook(
+        check.url,
+        check.addresses[0]!,
+        delivery.payload,
+        {
+          'Content-Type': 'application/json',
+          'User-Agent': 'Taskman-Webhooks/1',
+          'X-Taskman-Signature': signatureOf(webhook.secret, delivery.payload),
+          'X-Taskman-Delivery': delivery.id,
+          'X-Taskman-Event': delivery.eventType,
+        },
+        config.timeoutMs,
+      )
+    : { status: null, error: `blocked: the URL ${check.reason}` };
+  const tried: DeliveryAttempt = {
+    at: started.toISOString(),
+    status: outcome.status,
+    error: outcome.error,
+    durationMs: Math.max(0, Math.round(performance.now() - t0)),
+  };
+  const ok = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
+  return deps.store.transact(async (tx) => {
+    const current = await tx.get<DeliveryDoc>(WEBHOOK_DELIVERIES, deliveryId);
+    // Someone else settled or advanced it (a lease that ran out): theirs stands.
+    if (current?.data.status !== 'pending' || current.data.attempts.length !== attempt - 1) {
+      return 'skipped' as const;
+    }
+    const now = deps.clock.now();
+    const attempts = [...current.data.attempts, tried];
+    const last = attempts.length >= config.maxAttempts;
+    const status: DeliveryStatus = ok ? 'delivered' : last ? 'failed' : 'pending';
+    const next: DeliveryDoc = {
+      ...current.data,
+      attempts,
+      status,
+      nextAttemptAt:
+        status === 'pending'
+          ? new Date(now.getTime() + retryDelayMs(attempt, config.retryBaseMs)).toISOString()
+          : null,
+      leaseUntil: null,
+      updatedAt: now.toISOString(),
+    };
+    tx.set(WEBHOOK_DELIVERIES, deliveryId, next);
+    logger().info(
+      {
+        event: 'webhook.attempt',
+        deliveryId,
+        attempt,
+        status: outcome.status,
+        error: outcome.error,
+        result: status,
+      },
+      'Webhook delivery attempted',
+    );
+    return ok ? ('delivered' as const) : last ? ('failed' as const) : ('retry' as const);
+  });
+}

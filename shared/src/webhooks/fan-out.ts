@@ -1,0 +1,134 @@
+/**
+ * The fan-out consumer: each event becomes one delivery per matching webhook, with its
+ * first `webhook.deliver` command, in the consumer's unit of work (once per event).
+ *
+ * Who receives what (a webhook never carries more than its owner may read through the API):
+ * - `task.*`: webhooks of the task's owner and of its assignee (as of the event);
+ * - `media.*`: webhooks of the media's owner;
+ * - `user.registered`: webhooks of admins (the role read when the event is fanned out).
+ */
+import type { Consumer } from '../application/consumer.ts';
+import { COMMAND_TOPICS } from '../domain/command.schema.ts';
+import type { EventEnvelope } from '../domain/event.schema.ts';
+import type { Deps } from '../ports/deps.ts';
+import { DOC_ID, type Transaction } from '../ports/document-store.ts';
+import { USERS } from '../stores/user-store.ts';
+import type { WebhookConfig } from './webhook-config.ts';
+import {
+  type DeliveryDoc,
+  deliverCommand,
+  deliveryIdOf,
+  MAX_WEBHOOKS_PER_USER,
+  ownerQuery,
+  redispatchAfterMs,
+  WEBHOOK_DELIVERIES,
+  WEBHOOKS,
+  type WebhookDoc,
+} from './webhook-store.ts';
+
+/** How many admin webhooks a `user.registered` event reaches at most. */
+const MAX_ADMIN_WEBHOOKS = 100;
+
+const ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+function idOf(value: unknown): string | null {
+  return typeof value === 'string' && ID.test(value) ? value : null;
+}
+
+function recordOf(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+/** Whose webhooks may receive `envelope`: named users, or admins. Pure. */
+export function audienceOf(envelope: EventEnvelope): { users: string[] } | { admins: true } {
+  const prefix = envelope.eventType.split('.')[0];
+  if (prefix === 'task') {
+    const task = recordOf(envelope.data.task);
+    const users = [idOf(task.ownerId), idOf(task.assigneeId)].filter((u): u is string => u !== null);
+    return { users: [...new Set(users)] };
+  }
+  if (prefix === 'media') {
+    const ownerId = idOf(envelope.data.ownerId);
+    return { users: ownerId ? [ownerId] : [] };
+  }
+  return { admins: true };
+}
+
+/** The webhooks `envelope` goes to: subscribed to its type, owned by its audience. */
+async function matchingWebhooks(
+  envelope: EventEnvelope,
+  tx: Transaction,
+  deps: Pick<Deps, 'store'>,
+): Promise<WebhookDoc[]> {
+  const audience = audienceOf(envelope);
+  const subscribed = (w: WebhookDoc) => w.events.includes(envelope.eventType);
+  if ('users' in audience) {
+    const lists = await Promise.all(
+      audience.users.map((uid) =>
+        deps.store.query<WebhookDoc>({ ...ownerQuery(uid), limit: MAX_WEBHOOKS_PER_USER * 2 }),
+      ),
+    );
+    return lists
+      .flat()
+      .map((d) => d.data)
+      .filter(subscribed);
+  }
+  const candidates = (
+    await deps.store.query<WebhookDoc>({
+      collection: WEBHOOKS,
+      where: [{ field: 'events', op: 'array-contains', value: envelope.eventType }],
+      orderBy: [{ field: DOC_ID, direction: 'asc' }],
+      limit: MAX_ADMIN_WEBHOOKS,
+    })
+  ).map((d) => d.data);
+  const owners = [...new Set(candidates.map((w) => w.ownerId))];
+  // The role now, in the unit of work: a demoted admin's webhooks stop at once.
+  const users = await Promise.all(owners.map((uid) => tx.get<{ role?: unknown }>(USERS, uid)));
+  const admins = new Set(owners.filter((_, i) => users[i]?.data.role === 'admin'));
+  return candidates.filter((w) => admins.has(w.ownerId) && subscribed(w));
+}
+
+/**
+ * The fan-out consumer (the same for every topic). Its deliveries and their first commands
+ * are written and emitted in the consumer's unit of work; the commands go out after the
+ * commit, and the sweep re-sends any that are lost.
+ */
+export function fanOutConsumer(config: () => WebhookConfig): Consumer {
+  return {
+    async apply(envelope, tx, deps, emit) {
+      const webhooks = await matchingWebhooks(envelope, tx, deps);
+      const ids = webhooks.map((w) => deliveryIdOf(envelope.id, w.id));
+      // Reads before writes, as a Firestore transaction wants them.
+      const existing = await Promise.all(ids.map((id) => tx.get(WEBHOOK_DELIVERIES, id)));
+      const now = deps.clock.now();
+      const payload = JSON.stringify(envelope);
+      webhooks.forEach((webhook, i) => {
+        const id = ids[i]!;
+        if (existing[i]) return;
+        const doc: DeliveryDoc = {
+          id,
+          webhookId: webhook.id,
+          ownerId: webhook.ownerId,
+          eventId: envelope.id,
+          eventType: envelope.eventType,
+          payload,
+          status: 'pending',
+          attempts: [],
+          // The first command goes out right after the commit; the sweep only re-sends it if lost.
+          nextAttemptAt: new Date(now.getTime() + redispatchAfterMs(config())).toISOString(),
+          leaseUntil: null,
+          failedReason: null,
+          createdAt: now.toISOString(),
+          updatedAt: now.toISOString(),
+        };
+        tx.create(WEBHOOK_DELIVERIES, id, doc);
+        emit.command(
+          COMMAND_TOPICS.deliverWebhook,
+          deliverCommand(deps, { deliveryId: id, attempt: 1 }, envelope),
+        );
+      });
+    },
+  };
+}
