@@ -7,7 +7,7 @@
 import { dispatchEvents, type EventOrigin, newEvent, recordEvent } from '../application/outbox.ts';
 import { VARIANTS_PREFIX } from '../config/media-config.ts';
 import type { Principal } from '../domain/common.schema.ts';
-import { logger } from '../logging/logger.ts';
+import { logs } from '../logging/logs.ts';
 import type { MediaDeps } from '../ports/deps.ts';
 import { loadOwnMedia, MEDIA } from '../stores/media-store.ts';
 import { fromTaskDoc, TASKS } from '../stores/task-store.ts';
@@ -51,8 +51,6 @@ export async function deleteMedia(
   for (const name of objects) {
     await deps.blobs
       .delete(doc.bucket, name)
-      .catch((error: unknown) =>
-        logger().error({ err: error, object: name }, 'Could not delete a media object; it is orphaned'),
-      );
+      .catch((error: unknown) => logs.mediaObjectOrphaned(name, error));
   }
 }
