@@ -36,6 +36,7 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import type { PubSub } from '@google-cloud/pubsub';
 import type { FunctionSpec } from '@taskman/functions/manifest';
 import { parseMediaConfig } from '@taskman/shared/config/media-config';
+import { CORRELATION_ID_HEADER, CORRELATION_ID_PATTERN } from '@taskman/shared/logging/context';
 import type { Logger } from 'pino';
 import { storageCloudEvent } from './eventarc.ts';
 import { createRouter, type Route } from './router.ts';
@@ -101,7 +102,6 @@ interface StorageDelivery {
   skipped?: string;
 }
 
-const CORRELATION_ID = /^[\w.:-]{1,128}$/;
 const MAX_DELIVERIES = 200;
 /** Largest Pub/Sub push body read for a storage trigger (a message is at most 10 MB). */
 const MAX_PUSH_BYTES = 16 * 1024 * 1024;
@@ -128,14 +128,15 @@ function sendError(
   headers: Record<string, string> = {},
 ): void {
   const requestId = randomUUID();
-  const incoming = req.headers['x-correlation-id'];
-  const correlationId = typeof incoming === 'string' && CORRELATION_ID.test(incoming) ? incoming : requestId;
+  const incoming = req.headers[CORRELATION_ID_HEADER.toLowerCase()];
+  const correlationId =
+    typeof incoming === 'string' && CORRELATION_ID_PATTERN.test(incoming) ? incoming : requestId;
   const body = JSON.stringify({ error: { code, message, requestId } });
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
     'X-Request-Id': requestId,
-    'X-Correlation-Id': correlationId,
+    [CORRELATION_ID_HEADER]: correlationId,
     ...headers,
   });
   res.end(body);

@@ -5,6 +5,7 @@
  */
 
 import { ErrorBodySchema } from '@taskman/shared/domain/common.schema';
+import { CORRELATION_ID_HEADER } from '@taskman/shared/logging/context';
 import { z } from 'zod';
 import type { FunctionSpec } from './manifest.ts';
 
@@ -72,7 +73,7 @@ function parametersOf(spec: FunctionSpec): Json[] {
     });
   }
   params.push({
-    name: 'X-Correlation-Id',
+    name: CORRELATION_ID_HEADER,
     in: 'header',
     required: false,
     schema: { type: 'string', maxLength: 128 },

@@ -3,7 +3,7 @@
  * bucket: runs the thumbnail pipeline for the object. Throwing asks Eventarc to retry.
  */
 import { cloudEvent } from '@google-cloud/functions-framework';
-import { logger } from '@taskman/shared/logging/logger';
+import { logs } from '@taskman/shared/logging/logs';
 import { processUpload } from '@taskman/shared/media/process-upload';
 import { storageEventFunction } from '@taskman/shared/runtime/event-function';
 import { appMediaDeps } from '@taskman/shared/wiring/media-deps';
@@ -12,9 +12,6 @@ cloudEvent(
   'processUpload',
   storageEventFunction('processUpload', async (object) => {
     const result = await processUpload(object, appMediaDeps());
-    logger().info(
-      { event: 'media.pipeline', object: object.name, generation: object.generation, ...result },
-      `Upload ${result.outcome}`,
-    );
+    logs.mediaPipeline(object.name, object.generation, result);
   }),
 );

@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { type EventEnvelope, EventEnvelopeSchema } from '../domain/event.schema.ts';
 import { AppError, isAppError } from '../errors/app-error.ts';
 import { currentContext } from '../logging/context.ts';
-import { logger } from '../logging/logger.ts';
+import { logs } from '../logging/logs.ts';
 import type { Deps } from '../ports/deps.ts';
 import type { Transaction } from '../ports/document-store.ts';
 import type { PubSubMessage } from '../ports/message.ts';
@@ -101,10 +101,7 @@ async function deadLetter(
   };
   // Deterministic id: a poison message redelivered before its ack is kept once.
   await deps.store.transact(async (tx) => tx.set(DEAD_LETTERS, `${consumer}:${idPart(message.id)}`, doc));
-  logger().error(
-    { event: 'event.dead_lettered', consumer, messageId: message.id, reason: doc.reason, code },
-    'Event dead-lettered; acknowledged',
-  );
+  logs.eventDeadLettered(consumer, message.id, doc.reason, code);
 }
 
 /** Parses `message`'s JSON data with `schema`; a reason a person can read when it fails. */
@@ -166,16 +163,7 @@ export async function consumeMessage(
   const now = deps.clock.now();
   const occurred = Date.parse(envelope.timestamp);
   if (now.getTime() - occurred > options.maxAgeSeconds * 1000) {
-    logger().warn(
-      {
-        event: 'event.expired',
-        consumer: name,
-        eventId: envelope.id,
-        eventType: envelope.eventType,
-        occurredAt: envelope.timestamp,
-      },
-      'Event older than the cut-off; dropped',
-    );
+    logs.eventExpired(name, envelope.id, envelope.eventType, envelope.timestamp);
     return 'expired';
   }
   try {
@@ -194,16 +182,10 @@ export async function consumeMessage(
       return true;
     });
     if (!applied) {
-      logger().info(
-        { event: 'event.duplicate', consumer: name, eventId: envelope.id },
-        'Event already applied; skipped',
-      );
+      logs.eventDuplicate(name, envelope.id);
       return 'duplicate';
     }
-    logger().info(
-      { event: 'event.applied', consumer: name, eventId: envelope.id, eventType: envelope.eventType },
-      'Event applied',
-    );
+    logs.eventApplied(name, envelope.id, envelope.eventType);
     return 'applied';
   } catch (error) {
     if (isAppError(error) && !error.retryable) {

@@ -1,6 +1,6 @@
 /** Configuration is validated with messages that name the variable, and has defaults. */
-import { expect, it } from 'vitest';
-import { parseConfig } from './config.ts';
+import { expect, expectTypeOf, it } from 'vitest';
+import { CONFIG_SETTINGS, type Config, parseConfig } from './config.ts';
 
 it('reads defaults and the emulator hosts', () => {
   const c = parseConfig({ GOOGLE_CLOUD_PROJECT: 'demo-x', FIRESTORE_EMULATOR_HOST: '127.0.0.1:8080' });
@@ -32,5 +32,37 @@ it('reads the event age cut-off and the audit retention, with defaults', () => {
   ).toMatchObject({ eventMaxAgeSeconds: 600, auditRetentionDays: 30 });
   expect(() => parseConfig({ GOOGLE_CLOUD_PROJECT: 'p', EVENT_MAX_AGE_SECONDS: 'old' })).toThrowError(
     /EVENT_MAX_AGE_SECONDS/,
+  );
+});
+
+it('declares every key of Config once, each variable for one key only', () => {
+  expectTypeOf<keyof typeof CONFIG_SETTINGS>().toEqualTypeOf<keyof Config>();
+  const names = Object.values(CONFIG_SETTINGS).flatMap((setting) => setting.env);
+  expect(Object.values(CONFIG_SETTINGS).every((setting) => setting.env.length > 0)).toBe(true);
+  expect(names.filter((name, i) => names.indexOf(name) !== i)).toEqual([]);
+});
+
+const PROBE = 'not-a-number';
+const projectVariable = CONFIG_SETTINGS.projectId.env[0];
+const declared = Object.entries(CONFIG_SETTINGS).flatMap(([key, setting]) =>
+  setting.env.map((name) => [name, key as keyof Config] as const),
+);
+
+it.each(declared)('reads %s into %s, and names it when its value is invalid', (name, key) => {
+  const env = { ...(key === 'projectId' ? {} : { [projectVariable]: 'p' }), [name]: PROBE };
+  let read: unknown;
+  try {
+    read = parseConfig(env)[key];
+  } catch (error) {
+    expect((error as Error).message).toMatch(new RegExp(`^Invalid configuration: ${name}: [^;]+$`));
+    return;
+  }
+  expect([read].flat()).toEqual([PROBE]);
+});
+
+it('names the fallback variable an invalid value came from', () => {
+  expect(() => parseConfig({ GCLOUD_PROJECT: '' })).toThrowError(/^Invalid configuration: GCLOUD_PROJECT: /);
+  expect(() => parseConfig({ GOOGLE_CLOUD_PROJECT: 'p', SERVICE_ID: '' })).toThrowError(
+    /^Invalid configuration: SERVICE_ID: /,
   );
 });

@@ -8,78 +8,87 @@ import { z } from 'zod';
 const intFromEnv = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
-const ConfigSchema = z.object({
-  projectId: z.string().min(1),
-  serviceId: z.string().min(1).default('taskman'),
-  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+/** A setting's environment variables (the first one set wins) and its schema. */
+interface Setting {
+  env: readonly [string, ...string[]];
+  schema: z.ZodType;
+}
+
+/**
+ * Every setting, declared once: its key in `Config`, the environment variables it is read
+ * from and its schema. The parse input and the variable names in error messages both come
+ * from here.
+ */
+export const CONFIG_SETTINGS = {
+  projectId: { env: ['GOOGLE_CLOUD_PROJECT', 'GCLOUD_PROJECT', 'GCP_PROJECT'], schema: z.string().min(1) },
+  serviceId: { env: ['K_SERVICE', 'SERVICE_ID'], schema: z.string().min(1).default('taskman') },
+  logLevel: {
+    env: ['LOG_LEVEL'],
+    schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  },
   /** Web API key used for the Identity Toolkit REST endpoints (sign-in, refresh). */
-  firebaseApiKey: z.string().min(1).default('demo-api-key'),
-  authEmulatorHost: z.string().optional(),
-  firestoreEmulatorHost: z.string().optional(),
-  pubsubEmulatorHost: z.string().optional(),
+  firebaseApiKey: { env: ['FIREBASE_API_KEY'], schema: z.string().min(1).default('demo-api-key') },
+  authEmulatorHost: { env: ['FIREBASE_AUTH_EMULATOR_HOST'], schema: z.string().optional() },
+  firestoreEmulatorHost: { env: ['FIRESTORE_EMULATOR_HOST'], schema: z.string().optional() },
+  pubsubEmulatorHost: { env: ['PUBSUB_EMULATOR_HOST'], schema: z.string().optional() },
   /** Base URL of the local storage emulator, e.g. `http://127.0.0.1:9199`. */
-  storageEmulatorHost: z.string().optional(),
+  storageEmulatorHost: { env: ['STORAGE_EMULATOR_HOST'], schema: z.string().optional() },
   /** A service-account key file to sign URLs with locally (the cloud signs through IAM). */
-  storageSigningKeyFile: z.string().optional(),
+  storageSigningKeyFile: { env: ['STORAGE_SIGNING_KEY_FILE'], schema: z.string().optional() },
   /** Largest JSON body a function accepts, in bytes. */
-  maxJsonBodyBytes: intFromEnv(256 * 1024, 1024, 32 * 1024 * 1024),
+  maxJsonBodyBytes: { env: ['MAX_JSON_BODY_BYTES'], schema: intFromEnv(256 * 1024, 1024, 32 * 1024 * 1024) },
   /** Requests per user per minute before 429 (per instance); 0 turns the limiter off. */
-  rateLimitPerMinute: intFromEnv(600, 0, 1_000_000),
-  idempotencyTtlHours: intFromEnv(24, 1, 24 * 30),
+  rateLimitPerMinute: { env: ['RATE_LIMIT_PER_MINUTE'], schema: intFromEnv(600, 0, 1_000_000) },
+  idempotencyTtlHours: { env: ['IDEMPOTENCY_TTL_HOURS'], schema: intFromEnv(24, 1, 24 * 30) },
   /** Allowed CORS origins, comma separated; `*` allows any. */
-  corsOrigins: z
-    .string()
-    .default('*')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ),
+  corsOrigins: {
+    env: ['CORS_ORIGINS'],
+    schema: z
+      .string()
+      .default('*')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+  },
   /** Timeout for every outbound call made with fetch, in milliseconds. */
-  outboundTimeoutMs: intFromEnv(10_000, 100, 120_000),
+  outboundTimeoutMs: { env: ['OUTBOUND_TIMEOUT_MS'], schema: intFromEnv(10_000, 100, 120_000) },
   /** Events older than this (by envelope timestamp) are dropped by consumers, with a log line. */
-  eventMaxAgeSeconds: intFromEnv(24 * 3600, 60, 30 * 24 * 3600),
+  eventMaxAgeSeconds: { env: ['EVENT_MAX_AGE_SECONDS'], schema: intFromEnv(24 * 3600, 60, 30 * 24 * 3600) },
   /** How long audit entries are kept (their `expiresAt`, for a Firestore TTL policy). */
-  auditRetentionDays: intFromEnv(365, 1, 10 * 365),
-});
+  auditRetentionDays: { env: ['AUDIT_RETENTION_DAYS'], schema: intFromEnv(365, 1, 10 * 365) },
+} satisfies Record<string, Setting>;
+
+type Settings = typeof CONFIG_SETTINGS;
+
+const ConfigSchema = z.object(
+  Object.fromEntries(Object.entries(CONFIG_SETTINGS).map(([key, setting]) => [key, setting.schema])) as {
+    [K in keyof Settings]: Settings[K]['schema'];
+  },
+);
 
 export type Config = z.infer<typeof ConfigSchema>;
 
-/** Reads and validates the configuration from an environment. Pure: no caching. */
+/**
+ * Reads and validates the configuration from an environment. Pure: no caching. An invalid
+ * value is reported under the variable it was read from (the first declared one when unset).
+ */
 export function parseConfig(env: NodeJS.ProcessEnv): Config {
-  const result = ConfigSchema.safeParse({
-    projectId: env.GOOGLE_CLOUD_PROJECT ?? env.GCLOUD_PROJECT ?? env.GCP_PROJECT,
-    serviceId: env.K_SERVICE ?? env.SERVICE_ID,
-    logLevel: env.LOG_LEVEL,
-    firebaseApiKey: env.FIREBASE_API_KEY,
-    authEmulatorHost: env.FIREBASE_AUTH_EMULATOR_HOST,
-    firestoreEmulatorHost: env.FIRESTORE_EMULATOR_HOST,
-    pubsubEmulatorHost: env.PUBSUB_EMULATOR_HOST,
-    storageEmulatorHost: env.STORAGE_EMULATOR_HOST,
-    storageSigningKeyFile: env.STORAGE_SIGNING_KEY_FILE,
-    maxJsonBodyBytes: env.MAX_JSON_BODY_BYTES,
-    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
-    idempotencyTtlHours: env.IDEMPOTENCY_TTL_HOURS,
-    corsOrigins: env.CORS_ORIGINS,
-    outboundTimeoutMs: env.OUTBOUND_TIMEOUT_MS,
-    eventMaxAgeSeconds: env.EVENT_MAX_AGE_SECONDS,
-    auditRetentionDays: env.AUDIT_RETENTION_DAYS,
-  });
+  const variables: Record<string, string> = Object.fromEntries(
+    Object.entries(CONFIG_SETTINGS).map(([key, setting]) => [
+      key,
+      setting.env.find((name) => env[name] !== undefined) ?? setting.env[0],
+    ]),
+  );
+  const result = ConfigSchema.safeParse(
+    Object.fromEntries(Object.entries(variables).map(([key, name]) => [key, env[name]])),
+  );
   if (!result.success) {
-    const names: Record<string, string> = {
-      projectId: 'GOOGLE_CLOUD_PROJECT',
-      logLevel: 'LOG_LEVEL',
-      maxJsonBodyBytes: 'MAX_JSON_BODY_BYTES',
-      rateLimitPerMinute: 'RATE_LIMIT_PER_MINUTE',
-      idempotencyTtlHours: 'IDEMPOTENCY_TTL_HOURS',
-      outboundTimeoutMs: 'OUTBOUND_TIMEOUT_MS',
-      eventMaxAgeSeconds: 'EVENT_MAX_AGE_SECONDS',
-      auditRetentionDays: 'AUDIT_RETENTION_DAYS',
-    };
     const lines = result.error.issues.map((i) => {
       const key = String(i.path[0] ?? '');
-      return `${names[key] ?? key}: ${i.message}`;
+      return `${variables[key] ?? key}: ${i.message}`;
     });
     throw new Error(`Invalid configuration: ${lines.join('; ')}`);
   }

@@ -17,6 +17,11 @@ export interface RequestContext {
   actorId?: string;
 }
 
+/** The HTTP header a caller's correlation id comes in by, and every reply echoes it in. */
+export const CORRELATION_ID_HEADER = 'X-Correlation-Id';
+/** The correlation ids accepted from a caller; any other is replaced by the request id. */
+export const CORRELATION_ID_PATTERN = /^[\w.:-]{1,128}$/;
+
 const storage = new AsyncLocalStorage<RequestContext>();
 
 /** Runs `fn` with `ctx` as the current context. */

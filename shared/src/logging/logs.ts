@@ -44,4 +44,49 @@ export const logs = {
   compensationFailed(what: string, error: unknown): void {
     logger().error({ event: 'compensation.failed', what, err: error }, `Compensation failed: ${what}`);
   },
+  /** An event function failed retryably: the error is thrown and the platform retries. */
+  eventRetrying(fields: Record<string, unknown>, error: unknown): void {
+    logger().error(
+      { event: 'event.retry', ...fields, err: error },
+      'Event handling failed; the platform will retry',
+    );
+  },
+  /** An event function failed for good: the event is acknowledged, never retried. */
+  eventDropped(fields: Record<string, unknown>, error: unknown): void {
+    logger().error({ event: 'event.dropped', ...fields, err: error }, 'Event handling failed; not retryable');
+  },
+  notStorageObjectEvent(ceId: string): void {
+    logger().error({ event: 'event.dropped', ceId }, 'Not a storage object event; dropped');
+  },
+  eventDeadLettered(consumer: string, messageId: string, reason: string, code: string | null): void {
+    logger().error(
+      { event: 'event.dead_lettered', consumer, messageId, reason, code },
+      'Event dead-lettered; acknowledged',
+    );
+  },
+  eventExpired(consumer: string, eventId: string, eventType: string, occurredAt: string): void {
+    logger().warn(
+      { event: 'event.expired', consumer, eventId, eventType, occurredAt },
+      'Event older than the cut-off; dropped',
+    );
+  },
+  eventDuplicate(consumer: string, eventId: string): void {
+    logger().info({ event: 'event.duplicate', consumer, eventId }, 'Event already applied; skipped');
+  },
+  eventApplied(consumer: string, eventId: string, eventType: string): void {
+    logger().info({ event: 'event.applied', consumer, eventId, eventType }, 'Event applied');
+  },
+  /** The outcome of the media pipeline for one upload (`outcome`, `reason` feed log-based metrics). */
+  mediaPipeline(object: string, generation: string, result: { outcome: string }): void {
+    logger().info({ event: 'media.pipeline', object, generation, ...result }, `Upload ${result.outcome}`);
+  },
+  quarantineCopyFailed(object: string, error: unknown): void {
+    logger().warn({ event: 'media.quarantine_failed', err: error, object }, 'Quarantine copy failed');
+  },
+  mediaObjectOrphaned(object: string, error: unknown): void {
+    logger().error(
+      { event: 'media.orphaned', err: error, object },
+      'Could not delete a media object; it is orphaned',
+    );
+  },
 };

@@ -8,7 +8,7 @@ import { type EventOrigin, newEvent } from '../application/outbox.ts';
 import { inUnitOfWork } from '../application/unit-of-work.ts';
 import { VARIANTS_PREFIX } from '../config/media-config.ts';
 import type { Principal } from '../domain/common.schema.ts';
-import { logger } from '../logging/logger.ts';
+import { logs } from '../logging/logs.ts';
 import type { MediaDeps } from '../ports/deps.ts';
 import { loadOwnMedia, MEDIA } from '../stores/media-store.ts';
 import { fromTaskDoc, TASKS } from '../stores/task-store.ts';
@@ -47,8 +47,6 @@ export async function deleteMedia(
   for (const name of objects) {
     await deps.blobs
       .delete(doc.bucket, name)
-      .catch((error: unknown) =>
-        logger().error({ err: error, object: name }, 'Could not delete a media object; it is orphaned'),
-      );
+      .catch((error: unknown) => logs.mediaObjectOrphaned(name, error));
   }
 }

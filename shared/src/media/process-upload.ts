@@ -21,7 +21,7 @@ import {
 import { CONTENT_TYPES } from '../domain/image.ts';
 import type { Variant } from '../domain/media.schema.ts';
 import { AppError } from '../errors/app-error.ts';
-import { logger } from '../logging/logger.ts';
+import { logs } from '../logging/logs.ts';
 import type { BlobInfo } from '../ports/blob-store.ts';
 import type { MediaDeps } from '../ports/deps.ts';
 import { type ImageHeader, ImageRejected } from '../ports/image-processor.ts';
@@ -76,7 +76,7 @@ export async function processUpload(object: FinalizedObject, deps: MediaDeps): P
     if (config.failedPrefix) {
       await deps.blobs
         .copy(object.bucket, object.name, `${config.failedPrefix}${object.name}`)
-        .catch((e: unknown) => logger().warn({ err: e, object: object.name }, 'Quarantine copy failed'));
+        .catch((e: unknown) => logs.quarantineCopyFailed(object.name, e));
     }
     return recordOutcome(object, mediaId, deps, { ok: false, reason: error.message });
   }

@@ -15,7 +15,7 @@ import { type Consumer, consumeMessage } from '../application/consumer.ts';
 import { config } from '../config/config.ts';
 import { isAppError } from '../errors/app-error.ts';
 import { parseTrace, runWithContext } from '../logging/context.ts';
-import { logger } from '../logging/logger.ts';
+import { logs } from '../logging/logs.ts';
 import type { BlobInfo } from '../ports/blob-store.ts';
 import type { Deps } from '../ports/deps.ts';
 import type { PubSubMessage } from '../ports/message.ts';
@@ -60,12 +60,11 @@ async function settle(run: () => Promise<void>, fields: Record<string, unknown>)
   try {
     await run();
   } catch (error) {
-    const retryable = !isAppError(error) || error.retryable;
-    logger().error(
-      { event: retryable ? 'event.retry' : 'event.dropped', ...fields, err: error },
-      retryable ? 'Event handling failed; the platform will retry' : 'Event handling failed; not retryable',
-    );
-    if (retryable) throw error;
+    if (!isAppError(error) || error.retryable) {
+      logs.eventRetrying(fields, error);
+      throw error;
+    }
+    logs.eventDropped(fields, error);
   }
 }
 
@@ -100,7 +99,7 @@ export function storageEventFunction(
     };
     await runWithContext(context, async () => {
       if (!object.bucket || !object.name || !/^\d+$/.test(object.generation)) {
-        logger().error({ event: 'event.dropped', ceId: event.id }, 'Not a storage object event; dropped');
+        logs.notStorageObjectEvent(event.id);
         return;
       }
       await settle(() => handler(object), { object: object.name });

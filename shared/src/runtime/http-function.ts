@@ -11,7 +11,13 @@ import { fingerprintOf, type IdempotencyRequest } from '../application/idempoten
 import { config } from '../config/config.ts';
 import type { Principal } from '../domain/common.schema.ts';
 import { AppError, type FieldIssue, isAppError, validationError } from '../errors/app-error.ts';
-import { parseTrace, type RequestContext, runWithContext } from '../logging/context.ts';
+import {
+  CORRELATION_ID_HEADER,
+  CORRELATION_ID_PATTERN,
+  parseTrace,
+  type RequestContext,
+  runWithContext,
+} from '../logging/context.ts';
 import { logs } from '../logging/logs.ts';
 import { appDeps } from '../wiring/app-deps.ts';
 import { bodyFailureOf, installBodyPolicy, isMultipart } from './body-policy.ts';
@@ -50,7 +56,6 @@ export type Handler<C extends HttpContract> = (
   },
 ) => Promise<HttpResult>;
 
-const CORRELATION_ID = /^[\w.:-]{1,128}$/;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 let limiter: RateLimiter | undefined;
@@ -114,9 +119,8 @@ function corsHeaders(req: Request, contract: HttpContract): Record<string, strin
   return {
     'Access-Control-Allow-Origin': allowed.includes('*') ? '*' : origin,
     'Access-Control-Allow-Methods': `${contract.method}, OPTIONS`,
-    'Access-Control-Allow-Headers':
-      'Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key, X-Correlation-Id, traceparent',
-    'Access-Control-Expose-Headers': 'ETag, Location, X-Request-Id, X-Correlation-Id, Retry-After',
+    'Access-Control-Allow-Headers': `Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key, ${CORRELATION_ID_HEADER}, traceparent`,
+    'Access-Control-Expose-Headers': `ETag, Location, X-Request-Id, ${CORRELATION_ID_HEADER}, Retry-After`,
     'Access-Control-Max-Age': '600',
     Vary: 'Origin',
   };
@@ -197,8 +201,8 @@ export function httpFunction<C extends HttpContract>(
   return async (req, res) => {
     const started = Date.now();
     const requestId = randomUUID();
-    const incoming = req.get('x-correlation-id');
-    const correlationId = incoming && CORRELATION_ID.test(incoming) ? incoming : requestId;
+    const incoming = req.get(CORRELATION_ID_HEADER);
+    const correlationId = incoming && CORRELATION_ID_PATTERN.test(incoming) ? incoming : requestId;
     const context: RequestContext = {
       requestId,
       correlationId,
@@ -206,7 +210,7 @@ export function httpFunction<C extends HttpContract>(
       ...parseTrace(config().projectId, req.get('traceparent'), req.get('x-cloud-trace-context')),
     };
     res.setHeader('X-Request-Id', requestId);
-    res.setHeader('X-Correlation-Id', correlationId);
+    res.setHeader(CORRELATION_ID_HEADER, correlationId);
     await runWithContext(context, async () => {
       let result: HttpResult;
       const cors = corsHeaders(req, contract);
