@@ -2,16 +2,12 @@
  * processUpload, triggered by `google.cloud.storage.object.v1.finalized` on the media
  * bucket: runs the thumbnail pipeline for the object. Throwing asks Eventarc to retry.
  */
-import { cloudEvent } from '@google-cloud/functions-framework';
 import { logs } from '@taskman/shared/logging/logs';
 import { processUpload } from '@taskman/shared/media/process-upload';
-import { storageEventFunction } from '@taskman/shared/runtime/event-function';
+import { storageEntry } from '@taskman/shared/runtime/event-function';
 import { appMediaDeps } from '@taskman/shared/wiring/media-deps';
 
-cloudEvent(
-  'processUpload',
-  storageEventFunction('processUpload', async (object) => {
-    const result = await processUpload(object, appMediaDeps());
-    logs.mediaPipeline(object.name, object.generation, result);
-  }),
-);
+storageEntry('processUpload', async (object) => {
+  const result = await processUpload(object, appMediaDeps());
+  logs.mediaPipeline(object.name, object.generation, result);
+});

@@ -5,11 +5,12 @@
  */
 import { z } from 'zod';
 
-const intFromEnv = (fallback: number, min: number, max: number) =>
+/** An integer setting with its default and bounds. */
+export const intFromEnv = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
 /** A setting's environment variables (the first one set wins) and its schema. */
-interface Setting {
+export interface Setting {
   env: readonly [string, ...string[]];
   schema: z.ZodType;
 }
@@ -61,39 +62,43 @@ export const CONFIG_SETTINGS = {
   auditRetentionDays: { env: ['AUDIT_RETENTION_DAYS'], schema: intFromEnv(365, 1, 10 * 365) },
 } satisfies Record<string, Setting>;
 
-type Settings = typeof CONFIG_SETTINGS;
-
-const ConfigSchema = z.object(
-  Object.fromEntries(Object.entries(CONFIG_SETTINGS).map(([key, setting]) => [key, setting.schema])) as {
-    [K in keyof Settings]: Settings[K]['schema'];
-  },
-);
-
-export type Config = z.infer<typeof ConfigSchema>;
-
 /**
- * Reads and validates the configuration from an environment. Pure: no caching. An invalid
- * value is reported under the variable it was read from (the first declared one when unset).
+ * A parser for a table of settings: reads each from the first of its variables that is set,
+ * validates all of them, and reports an invalid value under the variable it was read from
+ * (the first declared one when unset). Pure: no caching. Feature settings (webhooks) use
+ * it with tables of their own.
  */
-export function parseConfig(env: NodeJS.ProcessEnv): Config {
-  const variables: Record<string, string> = Object.fromEntries(
-    Object.entries(CONFIG_SETTINGS).map(([key, setting]) => [
-      key,
-      setting.env.find((name) => env[name] !== undefined) ?? setting.env[0],
-    ]),
+export function settingsParser<S extends Record<string, Setting>>(settings: S, what: string) {
+  const schema = z.object(
+    Object.fromEntries(Object.entries(settings).map(([key, setting]) => [key, setting.schema])) as {
+      [K in keyof S]: S[K]['schema'];
+    },
   );
-  const result = ConfigSchema.safeParse(
-    Object.fromEntries(Object.entries(variables).map(([key, name]) => [key, env[name]])),
-  );
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => {
-      const key = String(i.path[0] ?? '');
-      return `${variables[key] ?? key}: ${i.message}`;
-    });
-    throw new Error(`Invalid configuration: ${lines.join('; ')}`);
-  }
-  return result.data;
+  return (env: NodeJS.ProcessEnv): z.infer<typeof schema> => {
+    const variables: Record<string, string> = Object.fromEntries(
+      Object.entries(settings).map(([key, setting]) => [
+        key,
+        setting.env.find((name) => env[name] !== undefined) ?? setting.env[0],
+      ]),
+    );
+    const result = schema.safeParse(
+      Object.fromEntries(Object.entries(variables).map(([key, name]) => [key, env[name]])),
+    );
+    if (!result.success) {
+      const lines = result.error.issues.map((i) => {
+        const key = String(i.path[0] ?? '');
+        return `${variables[key] ?? key}: ${i.message}`;
+      });
+      throw new Error(`Invalid ${what}: ${lines.join('; ')}`);
+    }
+    return result.data;
+  };
 }
+
+/** Reads and validates the configuration from an environment. Pure: no caching. */
+export const parseConfig = settingsParser(CONFIG_SETTINGS, 'configuration');
+
+export type Config = ReturnType<typeof parseConfig>;
 
 let cached: Config | undefined;
 

@@ -89,4 +89,21 @@ export const logs = {
       'Could not delete a media object; it is orphaned',
     );
   },
+  webhookSkipped(deliveryId: string, attempt: number): void {
+    logger().info(
+      { event: 'webhook.skipped', deliveryId, attempt },
+      'Webhook command not applicable; skipped',
+    );
+  },
+  webhookAttempted(
+    deliveryId: string,
+    attempt: number,
+    outcome: { status: number | null; error: string | null },
+    result: string,
+  ): void {
+    logger().info(
+      { event: 'webhook.attempt', deliveryId, attempt, status: outcome.status, error: outcome.error, result },
+      'Webhook delivery attempted',
+    );
+  },
 };

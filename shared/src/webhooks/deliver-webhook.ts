@@ -12,7 +12,7 @@ import {
   type DeliveryStatus,
 } from '../domain/webhook.schema.ts';
 import { AppError } from '../errors/app-error.ts';
-import { logger } from '../logging/logger.ts';
+import { logs } from '../logging/logs.ts';
 import type { Deps } from '../ports/deps.ts';
 import {
   DELIVER_COMMAND,
@@ -72,10 +72,7 @@ export async function deliverWebhook(
     return { delivery: leased, webhook: webhook.data };
   });
   if (!claimed) {
-    logger().info(
-      { event: 'webhook.skipped', deliveryId, attempt },
-      'Webhook command not applicable; skipped',
-    );
+    logs.webhookSkipped(deliveryId, attempt);
     return 'skipped';
   }
   const { delivery, webhook } = claimed;
@@ -130,17 +127,7 @@ export async function deliverWebhook(
       updatedAt: now.toISOString(),
     };
     tx.set(WEBHOOK_DELIVERIES, deliveryId, next);
-    logger().info(
-      {
-        event: 'webhook.attempt',
-        deliveryId,
-        attempt,
-        status: outcome.status,
-        error: outcome.error,
-        result: status,
-      },
-      'Webhook delivery attempted',
-    );
+    logs.webhookAttempted(deliveryId, attempt, outcome, status);
     return ok ? ('delivered' as const) : last ? ('failed' as const) : ('retry' as const);
   });
 }
