@@ -5,12 +5,14 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { consumeMessage } from '../application/consumer.ts';
-import type { EventEnvelope, EventType } from '../domain/event.schema.ts';
+import type { EventData, EventEnvelope, EventType } from '../domain/event.schema.ts';
 import type { Notification } from '../domain/notification.schema.ts';
+import type { Task } from '../domain/task.schema.ts';
 import { createLogger, setLogger } from '../logging/logger.ts';
 import { DOC_ID } from '../ports/document-store.ts';
 import type { PubSubMessage } from '../ports/message.ts';
 import { memoryDeps } from '../testing/memory-deps.ts';
+import { malformedData, testEvent, testTask } from '../testing/messages.ts';
 import {
   listNotifications,
   markAllRead,
@@ -28,33 +30,18 @@ const ASSIGNEE = 'assignee-1';
 const OTHER = 'other-1';
 
 let n = 0;
-function envelope(
-  eventType: EventType,
-  actorId: string | null,
-  data: Record<string, unknown>,
-): EventEnvelope {
+function envelope<T extends EventType>(eventType: T, actorId: string | null, data: EventData<T>) {
   n++;
-  return {
+  return testEvent(eventType, data, {
     id: `evt-${n}`,
-    eventType,
-    version: 1,
     timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
-    serviceId: 'taskman-test',
     correlationId: `corr-${n}`,
     actorId,
-    data,
-  };
+  });
 }
 
-function task(overrides: Record<string, unknown> = {}) {
-  return {
-    id: 'task-1',
-    title: 'Write the tests',
-    status: 'PENDING',
-    ownerId: OWNER,
-    assigneeId: null,
-    ...overrides,
-  };
+function task(overrides: Partial<Task> = {}): Task {
+  return testTask({ title: 'Write the tests', ownerId: OWNER, ...overrides });
 }
 
 const who = (e: EventEnvelope) => notificationsFor(e).map((d) => [d.type, d.userId]);
@@ -81,7 +68,15 @@ describe('notificationsFor', () => {
     expect(
       who(envelope('task.updated', OWNER, { task: task({ assigneeId: ASSIGNEE }), ...changed })),
     ).toEqual([['task.assigned', ASSIGNEE]]);
-    expect(who(envelope('task.updated', OWNER, { task: task(), changedFields: ['assigneeId'] }))).toEqual([]);
+    expect(
+      who(
+        envelope('task.updated', OWNER, {
+          task: task(),
+          changedFields: ['assigneeId'],
+          previous: { assigneeId: ASSIGNEE },
+        }),
+      ),
+    ).toEqual([]);
     expect(who(envelope('task.updated', OWNER, { task: task({ assigneeId: OWNER }), ...changed }))).toEqual(
       [],
     );
@@ -90,13 +85,17 @@ describe('notificationsFor', () => {
   it('does not tell the assignee of other changes', () => {
     expect(
       who(
-        envelope('task.updated', OWNER, { task: task({ assigneeId: ASSIGNEE }), changedFields: ['title'] }),
+        envelope('task.updated', OWNER, {
+          task: task({ assigneeId: ASSIGNEE }),
+          changedFields: ['title'],
+          previous: { title: 'Write tests' },
+        }),
       ),
     ).toEqual([]);
   });
 
   it('tells the owner of a status change by someone else, not of their own', () => {
-    const data = {
+    const data: EventData<'task.updated'> = {
       task: task({ assigneeId: ASSIGNEE, status: 'IN_PROGRESS' }),
       changedFields: ['status'],
       previous: { status: 'PENDING' },
@@ -115,9 +114,10 @@ describe('notificationsFor', () => {
   });
 
   it('tells both when one change reassigns and moves the status', () => {
-    const data = {
-      task: task({ assigneeId: ASSIGNEE, status: 'DONE' }),
+    const data: EventData<'task.updated'> = {
+      task: task({ assigneeId: ASSIGNEE, status: 'COMPLETED' }),
       changedFields: ['assigneeId', 'status'],
+      previous: { assigneeId: null, status: 'IN_PROGRESS' },
     };
     expect(who(envelope('task.updated', OTHER, data))).toEqual([
       ['task.assigned', ASSIGNEE],
@@ -138,10 +138,11 @@ describe('notificationsFor', () => {
 
   it('ignores the other events and malformed data', () => {
     expect(who(envelope('task.deleted', OWNER, { task: task({ assigneeId: ASSIGNEE }) }))).toEqual([]);
-    expect(who(envelope('media.uploaded', OWNER, { mediaId: 'm1', ownerId: OWNER }))).toEqual([]);
-    expect(who(envelope('media.deleted', OWNER, { mediaId: 'm1', ownerId: OWNER }))).toEqual([]);
-    expect(who(envelope('task.created', OWNER, { task: 'nope' }))).toEqual([]);
-    expect(who(envelope('user.registered', null, { userId: '../x' }))).toEqual([]);
+    const upload = { bucket: 'media', object: 'uploads/owner-1/m1/a.png', generation: '1', size: 10 };
+    expect(who(envelope('media.uploaded', OWNER, { mediaId: 'm1', ownerId: OWNER, ...upload }))).toEqual([]);
+    expect(who(envelope('media.deleted', OWNER, { mediaId: 'm1', ownerId: OWNER, taskIds: [] }))).toEqual([]);
+    expect(who(envelope('task.created', OWNER, malformedData({ task: 'nope' })))).toEqual([]);
+    expect(who(envelope('user.registered', null, malformedData({ userId: '../x' })))).toEqual([]);
   });
 });
 
