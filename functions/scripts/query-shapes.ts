@@ -82,8 +82,11 @@ export async function appQueryShapes(): Promise<QueryShape[]> {
         deps,
       );
   for (const unread of [undefined, true, false])
-    await listNotifications(member, { limit: 20, ...(unread === undefined ? {} : { unread }) }, deps);
-  await markAllRead(member, deps);
+    await listNotifications(
+      { actor: member, query: { limit: 20, ...(unread === undefined ? {} : { unread }) } },
+      deps,
+    );
+  await markAllRead({ actor: member }, deps);
   for (const entityType of [undefined, 'task'] as const)
     for (const entityId of [undefined, 'e'])
       for (const actorId of [undefined, 'a'])

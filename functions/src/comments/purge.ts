@@ -15,6 +15,6 @@ cloudEvent(
     if (message.attributes.eventType && message.attributes.eventType !== 'task.deleted') return;
     const envelope = requireMessage(message, EventEnvelopeSchema, 'an event envelope');
     if (envelope.eventType !== 'task.deleted') return;
-    await purgeTaskComments(envelope.data.task.id, appDeps());
+    await purgeTaskComments({ taskId: envelope.data.task.id }, appDeps());
   }),
 );

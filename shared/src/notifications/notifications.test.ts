@@ -194,7 +194,7 @@ describe('the notifications consumer', () => {
     const consumer = notifyConsumer();
     await deps.store.transact((tx) => consumer.apply(e, tx, deps));
     const [doc] = await allNotifications(deps);
-    await markRead({ uid: 'u1', email: undefined, role: 'member' }, doc!.id, deps);
+    await markRead({ actor: { uid: 'u1', email: undefined, role: 'member' }, id: doc!.id }, deps);
     await deps.store.transact((tx) => consumer.apply(e, tx, deps));
     const docs = await allNotifications(deps);
     expect(docs).toHaveLength(1);
@@ -218,23 +218,34 @@ describe('reading notifications', () => {
 
   it('lists the caller’s, newest first, in pages, unread only on request', async () => {
     const deps = await world();
-    const first = await listNotifications(me, { limit: 3 }, deps);
+    const first = await listNotifications({ actor: me, query: { limit: 3 } }, deps);
     expect(first.items.map((i) => i.entityId)).toEqual(['m3', 'm2', 'm1']);
-    const second = await listNotifications(me, { limit: 3, cursor: first.nextCursor! }, deps);
+    const second = await listNotifications(
+      { actor: me, query: { limit: 3, cursor: first.nextCursor! } },
+      deps,
+    );
     expect(second.items.map((i) => i.entityId)).toEqual(['m0']);
     expect(second.nextCursor).toBeNull();
-    await markRead(me, first.items[0]!.id, deps);
-    const unread = await listNotifications(me, { limit: 10, unread: true }, deps);
+    await markRead({ actor: me, id: first.items[0]!.id }, deps);
+    const unread = await listNotifications({ actor: me, query: { limit: 10, unread: true } }, deps);
     expect(unread.items.map((i) => i.entityId)).toEqual(['m2', 'm1', 'm0']);
   });
 
   it('refuses to mark someone else’s read (404) and marks all of the caller’s only', async () => {
     const deps = await world();
-    const [theirs] = (await listNotifications(them, { limit: 10 }, deps)).items;
-    await expect(markRead(me, theirs!.id, deps)).rejects.toMatchObject({ code: 'NOTIFICATION.NOT_FOUND' });
-    await expect(markRead(me, 'nope', deps)).rejects.toMatchObject({ code: 'NOTIFICATION.NOT_FOUND' });
-    await markAllRead(me, deps);
-    expect((await listNotifications(me, { limit: 10, unread: true }, deps)).items).toEqual([]);
-    expect((await listNotifications(them, { limit: 10, unread: true }, deps)).items).toHaveLength(1);
+    const [theirs] = (await listNotifications({ actor: them, query: { limit: 10 } }, deps)).items;
+    await expect(markRead({ actor: me, id: theirs!.id }, deps)).rejects.toMatchObject({
+      code: 'NOTIFICATION.NOT_FOUND',
+    });
+    await expect(markRead({ actor: me, id: 'nope' }, deps)).rejects.toMatchObject({
+      code: 'NOTIFICATION.NOT_FOUND',
+    });
+    await markAllRead({ actor: me }, deps);
+    expect((await listNotifications({ actor: me, query: { limit: 10, unread: true } }, deps)).items).toEqual(
+      [],
+    );
+    expect(
+      (await listNotifications({ actor: them, query: { limit: 10, unread: true } }, deps)).items,
+    ).toHaveLength(1);
   });
 });

@@ -162,15 +162,15 @@ const NEWEST_FIRST = [
 
 /** `GET /v1/notifications`: the caller's, newest first, only unread with `unread=true`. */
 export async function listNotifications(
-  principal: Principal,
-  query: ListNotificationsQuery,
+  req: { actor: Principal; query: ListNotificationsQuery },
   deps: Pick<Deps, 'store'>,
 ): Promise<Page<Notification>> {
+  const { actor, query } = req;
   return pageOf<Notification, Notification>(
     deps.store,
     {
       collection: NOTIFICATIONS,
-      where: userWhere(principal, query.unread === true),
+      where: userWhere(actor, query.unread === true),
       orderBy: [...NEWEST_FIRST],
     },
     query.limit,
@@ -180,13 +180,16 @@ export async function listNotifications(
 }
 
 /** `POST /v1/notifications/{id}/read`: 404 for a notification that is not the caller's. */
-export async function markRead(principal: Principal, id: string, deps: Pick<Deps, 'store'>): Promise<void> {
+export async function markRead(
+  req: { actor: Principal; id: string },
+  deps: Pick<Deps, 'store'>,
+): Promise<void> {
   await deps.store.transact(async (tx) => {
-    const doc = await tx.get<Notification>(NOTIFICATIONS, id);
-    if (!doc || doc.data.userId !== principal.uid) {
+    const doc = await tx.get<Notification>(NOTIFICATIONS, req.id);
+    if (!doc || doc.data.userId !== req.actor.uid) {
       throw new AppError('NOTIFICATION.NOT_FOUND', 'No such notification.');
     }
-    if (!doc.data.read) tx.set(NOTIFICATIONS, id, { ...doc.data, read: true });
+    if (!doc.data.read) tx.set(NOTIFICATIONS, req.id, { ...doc.data, read: true });
   });
 }
 
@@ -194,11 +197,11 @@ export async function markRead(principal: Principal, id: string, deps: Pick<Deps
 const READ_ALL_BATCH = 200;
 
 /** `POST /v1/notifications/read-all`: every unread notification of the caller, in batches. */
-export async function markAllRead(principal: Principal, deps: Pick<Deps, 'store'>): Promise<void> {
+export async function markAllRead(req: { actor: Principal }, deps: Pick<Deps, 'store'>): Promise<void> {
   for (;;) {
     const unread = await deps.store.query<Notification>({
       collection: NOTIFICATIONS,
-      where: userWhere(principal, true),
+      where: userWhere(req.actor, true),
       orderBy: [...NEWEST_FIRST],
       limit: READ_ALL_BATCH,
     });
@@ -206,7 +209,7 @@ export async function markAllRead(principal: Principal, deps: Pick<Deps, 'store'
     await deps.store.transact(async (tx) => {
       const current = await Promise.all(unread.map((n) => tx.get<Notification>(NOTIFICATIONS, n.id)));
       for (const doc of current) {
-        if (doc && !doc.data.read && doc.data.userId === principal.uid) {
+        if (doc && !doc.data.read && doc.data.userId === req.actor.uid) {
           tx.set(NOTIFICATIONS, doc.id, { ...doc.data, read: true });
         }
       }
