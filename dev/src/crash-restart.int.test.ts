@@ -42,6 +42,7 @@ import { Storage } from '@google-cloud/storage';
 import type { EventEnvelope } from '@taskman/shared/domain/event.schema';
 import { notificationId, notificationsFor } from '@taskman/shared/notifications/notifications';
 import { mediaIdForObject } from '@taskman/shared/stores/media-store';
+import { testTask } from '@taskman/shared/testing/messages';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
 import type { Delivery } from './dev-host.ts';
 import { freePorts } from './emulators.ts';
@@ -301,14 +302,13 @@ describe('consumers killed mid-batch and restarted (issue 4)', () => {
       correlationId: `crash-${RUN}`,
       actorId: owner,
       data: {
-        task: {
+        task: testTask({
           id: `crash-task-${RUN}-${i}`,
           title: `Crash task ${i}`,
           ownerId: owner,
-          status: 'todo',
           // Every other task is assigned to someone else: one notification each.
           assigneeId: i % 2 === 0 ? `crash-assignee-${RUN}-${i}` : null,
-        },
+        }),
       },
     }));
     const publish = (e: EventEnvelope) =>

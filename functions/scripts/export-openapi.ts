@@ -8,6 +8,7 @@
  *
  * Security requirements are left out of this copy: the functions verify Firebase ID tokens
  * themselves (the gateway only routes and authenticates itself to the private functions).
+ * So are the `webhooks`: they describe requests Taskman sends, which the gateway never sees.
  */
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -55,6 +56,7 @@ export function gatewayDocument(): JsonObject {
     }
   }
   delete doc.security;
+  delete doc.webhooks;
   const components = doc.components as JsonObject | undefined;
   if (components) delete components.securitySchemes;
   doc['x-google-api-management'] = { backends };

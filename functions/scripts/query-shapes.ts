@@ -26,6 +26,7 @@ import { listNotifications, markAllRead } from '@taskman/shared/notifications/no
 import type { DocData, DocumentStore, Query, StoredDoc } from '@taskman/shared/ports/document-store';
 import { taskListQuery } from '@taskman/shared/tasks/list-tasks';
 import { memoryDeps } from '@taskman/shared/testing/memory-deps';
+import { testEvent, testTask } from '@taskman/shared/testing/messages';
 import { listUsers } from '@taskman/shared/users/profile';
 import { fanOutConsumer } from '@taskman/shared/webhooks/fan-out';
 import { listWebhooks } from '@taskman/shared/webhooks/registration';
@@ -56,21 +57,7 @@ export function taskListShapes(): QueryShape[] {
 
 /** A store that records queries and answers with nothing (or a visible task, for access checks). */
 function recordingStore(seen: QueryShape[]): DocumentStore {
-  const task: DocData = {
-    id: 't',
-    title: 't',
-    description: '',
-    status: 'PENDING',
-    priority: 'LOW',
-    dueDate: null,
-    ownerId: 'u',
-    assigneeId: null,
-    labels: [],
-    mediaIds: [],
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    version: 1,
-  };
+  const task: DocData = testTask({ id: 't', title: 't', priority: 'LOW', ownerId: 'u' });
   const get = async <T extends DocData>(collection: string, id: string): Promise<StoredDoc<T> | null> =>
     collection === 'tasks' ? { id, data: { ...task, id } as DocData as T } : null;
   return {
@@ -98,8 +85,11 @@ export async function appQueryShapes(): Promise<QueryShape[]> {
         deps,
       );
   for (const unread of [undefined, true, false])
-    await listNotifications(member, { limit: 20, ...(unread === undefined ? {} : { unread }) }, deps);
-  await markAllRead(member, deps);
+    await listNotifications(
+      { actor: member, query: { limit: 20, ...(unread === undefined ? {} : { unread }) } },
+      deps,
+    );
+  await markAllRead({ actor: member }, deps);
   for (const entityType of [undefined, 'task'] as const)
     for (const entityId of [undefined, 'e'])
       for (const actorId of [undefined, 'a'])
@@ -120,20 +110,11 @@ export async function appQueryShapes(): Promise<QueryShape[]> {
   await sweepDueDeliveries({}, { ...deps, webhooks: webhookSettings });
   // The fan-out's lookups: by owner (task and media events) and by event type (admins').
   const fanOut = fanOutConsumer(() => webhookSettings);
-  for (const [eventType, data] of [
-    ['task.created', { task: { id: 't', ownerId: 'u' } }],
-    ['user.registered', { userId: 'u' }],
-  ] as const) {
-    const envelope = {
-      id: 'e',
-      eventType,
-      version: 1 as const,
-      timestamp: '2026-01-01T00:00:00.000Z',
-      serviceId: 's',
-      correlationId: 'c',
-      actorId: null,
-      data,
-    };
+  const fields = { id: 'e', serviceId: 's', correlationId: 'c', actorId: null };
+  for (const envelope of [
+    testEvent('task.created', { task: testTask({ id: 't', ownerId: 'u' }) }, fields),
+    testEvent('user.registered', { userId: 'u' }, fields),
+  ]) {
     await inUnitOfWork(deps, (tx, emit) => fanOut.apply(envelope, tx, deps, emit));
   }
   return [...taskListShapes(), ...seen];

@@ -1,6 +1,11 @@
-/** The generated OpenAPI document is valid OpenAPI 3.1 and describes every HTTP function. */
+/**
+ * The generated OpenAPI document is valid OpenAPI 3.1, describes every HTTP function, and
+ * every event type as a webhook (left out of the gateway's copy).
+ */
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { EventTypeSchema } from '@taskman/shared/domain/event.schema';
 import { describe, expect, it } from 'vitest';
+import { gatewayDocument } from '../scripts/export-openapi.ts';
 import { MANIFEST } from './manifest.ts';
 import { openApiDocument } from './openapi-document.ts';
 
@@ -40,5 +45,19 @@ describe('OpenAPI document', () => {
     >;
     const create = paths['/v1/tasks']?.post?.requestBody?.content['application/json']?.schema;
     expect(create?.additionalProperties).toBe(false);
+  });
+
+  it('describes each event type as a webhook whose body is its envelope, data fields named', () => {
+    type Schema = { properties: Record<string, Schema>; required?: string[]; const?: unknown };
+    const webhooks = doc.webhooks as Record<
+      string,
+      { post: { requestBody: { content: Record<string, { schema: Schema }> } } }
+    >;
+    expect(Object.keys(webhooks)).toEqual(EventTypeSchema.options);
+    const body = (type: string) => webhooks[type]!.post.requestBody.content['application/json']!.schema;
+    for (const type of EventTypeSchema.options) expect(body(type).properties.eventType?.const).toBe(type);
+    expect(body('task.updated').properties.data?.required).toEqual(['task', 'changedFields', 'previous']);
+    expect(body('media.failed').properties.data?.required).toEqual(['mediaId', 'ownerId', 'reason']);
+    expect(gatewayDocument()).not.toHaveProperty('webhooks');
   });
 });

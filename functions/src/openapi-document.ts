@@ -1,10 +1,18 @@
 /**
  * Generates the OpenAPI 3.1 document from the manifest's HTTP contracts: the same zod
  * schemas that validate requests describe them (zod's JSON Schema output is draft 2020-12,
- * which OpenAPI 3.1 uses). Pure: the openapi function and the contract test both call it.
+ * which OpenAPI 3.1 uses). Its `webhooks` describe what a webhook receives, one event type
+ * each, from the schemas consumers validate envelopes with. Pure: the openapi function and
+ * the contract test both call it.
  */
 
 import { ErrorBodySchema } from '@taskman/shared/domain/common.schema';
+import {
+  EVENT_DATA_SCHEMAS,
+  EventTypeSchema,
+  eventEnvelopeSchema,
+  topicFor,
+} from '@taskman/shared/domain/event.schema';
 import { CORRELATION_ID_HEADER } from '@taskman/shared/logging/context';
 import { z } from 'zod';
 import type { FunctionSpec } from './manifest.ts';
@@ -107,7 +115,42 @@ function responsesOf(spec: FunctionSpec): Json {
   return responses;
 }
 
-/** The OpenAPI 3.1 document of every HTTP function in the manifest. */
+const DELIVERY_HEADERS: Json[] = [
+  ['X-Taskman-Signature', 'sha256=<hex HMAC-SHA256 of the body, keyed by the webhook secret>'],
+  ['X-Taskman-Delivery', 'The delivery id, the same on every attempt'],
+  ['X-Taskman-Event', 'The event type'],
+].map(([name, description]) => ({
+  name,
+  in: 'header',
+  required: true,
+  description,
+  schema: { type: 'string' },
+}));
+
+/** What a webhook subscribed to each event type receives: a POST of the event's envelope. */
+function webhooksOf(): Record<string, Json> {
+  return Object.fromEntries(
+    EventTypeSchema.options.map((eventType) => [
+      eventType,
+      {
+        post: {
+          summary: EVENT_DATA_SCHEMAS[eventType].description,
+          description: `The \`${eventType}\` envelope, published on \`${topicFor(eventType)}\`. Data fields not listed may be added.`,
+          tags: ['events'],
+          security: [],
+          parameters: DELIVERY_HEADERS,
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: schemaOf(eventEnvelopeSchema(eventType), 'output') } },
+          },
+          responses: { '2XX': { description: 'Received; any other answer is retried with backoff' } },
+        },
+      },
+    ]),
+  );
+}
+
+/** The OpenAPI 3.1 document of every HTTP function in the manifest, and of the webhooks. */
 export function openApiDocument(manifest: readonly FunctionSpec[]): Json {
   const paths: Record<string, Json> = {};
   for (const spec of manifest) {
@@ -142,6 +185,7 @@ export function openApiDocument(manifest: readonly FunctionSpec[]): Json {
     servers: [{ url: '/' }],
     security: [{ firebase: [] }],
     paths,
+    webhooks: webhooksOf(),
     components: {
       securitySchemes: {
         firebase: { type: 'http', scheme: 'bearer', bearerFormat: 'Firebase ID token' },

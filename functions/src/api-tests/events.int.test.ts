@@ -6,15 +6,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Message, PubSub, Subscription } from '@google-cloud/pubsub';
-import { type EventEnvelope, EventEnvelopeSchema } from '@taskman/shared/domain/event.schema';
+import type { EventEnvelope } from '@taskman/shared/domain/event.schema';
 import { TaskSchema } from '@taskman/shared/domain/task.schema';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
 import { type ApiClient, httpApiClient, MEMBER_PASSWORD, uniqueEmail } from './client.ts';
-import { correlationId, expectOk, StrictAuthResult, StrictTask } from './expectations.ts';
+import { correlationId, expectOk, StrictAuthResult, StrictEnvelope, StrictTask } from './expectations.ts';
 import { stackOrigin } from './use-stack.ts';
 
-const StrictEnvelope = EventEnvelopeSchema.strict();
 const WAIT_MS = 20_000;
 
 interface Received {

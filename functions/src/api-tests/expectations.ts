@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CommentSchema } from '@taskman/shared/domain/comment.schema';
 import { pageSchema } from '@taskman/shared/domain/common.schema';
+import { EventEnvelopeSchema } from '@taskman/shared/domain/event.schema';
 import { type Media, MediaSchema } from '@taskman/shared/domain/media.schema';
 import { type Task, TaskSchema } from '@taskman/shared/domain/task.schema';
 import { AuthResultSchema, SessionSchema, UserSchema } from '@taskman/shared/domain/user.schema';
@@ -28,6 +29,9 @@ export const UserPage = pageSchema(StrictUser).strict();
 export const CommentPage = pageSchema(StrictComment).strict();
 export const StrictMedia = MediaSchema.strict();
 export const MediaPage = pageSchema(StrictMedia).strict();
+const [strictEnvelope, ...strictEnvelopes] = EventEnvelopeSchema.options.map((o) => o.strict());
+/** An event envelope with no field but its own (its data may carry more). */
+export const StrictEnvelope = z.discriminatedUnion('eventType', [strictEnvelope!, ...strictEnvelopes]);
 
 /** `{"error": {"code", "message", "details"?, "requestId"}}` and nothing else. */
 export const StrictErrorBody = z.strictObject({

@@ -6,12 +6,11 @@
  * user's task is not; a receiver answering 500 is retried up to the last attempt and then
  * left alone. Deliveries are asynchronous (and retries wait for the sweep), so checks poll.
  */
-import { EventEnvelopeSchema } from '@taskman/shared/domain/event.schema';
 import { verifySignature } from '@taskman/shared/webhooks/webhook-transport';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ApiClient } from './client.ts';
 import { eventually } from './event-effects.ts';
-import { createTask, expectEmpty, expectError, sleep } from './expectations.ts';
+import { createTask, expectEmpty, expectError, StrictEnvelope, sleep } from './expectations.ts';
 import { createWebhook, type Receiver, startReceiver, webhooksOf } from './webhook-effects.ts';
 
 export interface WebhooksSuiteOptions {
@@ -126,7 +125,7 @@ export function webhooksSuite(client: () => ApiClient, options: WebhooksSuiteOpt
       expect(hit.headers['x-taskman-event']).toBe('task.created');
       expect(hit.headers['x-taskman-delivery']).toMatch(/^[A-Za-z0-9_-]+$/);
       expect(verifySignature(hook.secret, hit.body, String(hit.headers['x-taskman-signature']))).toBe(true);
-      const envelope = EventEnvelopeSchema.strict().parse(JSON.parse(hit.body));
+      const envelope = StrictEnvelope.parse(JSON.parse(hit.body));
       expect(envelope).toMatchObject({ eventType: 'task.created', version: 1, actorId: owner.uid });
       expect((envelope.data.task as { id: string }).id).toBe(task.id);
       // Any straggler (a duplicate, or the stranger's task) would have arrived by now.

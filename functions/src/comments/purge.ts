@@ -2,23 +2,15 @@
  * purgeTaskComments, on `task-events`: when a task is deleted, its comments (a
  * subcollection nobody can reach any more) are deleted too. Other events are ignored.
  */
-import { cloudEvent } from '@google-cloud/functions-framework';
 import { requireMessage } from '@taskman/shared/application/consumer';
 import { purgeTaskComments } from '@taskman/shared/comments/comments';
 import { EventEnvelopeSchema } from '@taskman/shared/domain/event.schema';
-import { AppError } from '@taskman/shared/errors/app-error';
-import { eventFunction } from '@taskman/shared/runtime/event-function';
+import { eventEntry } from '@taskman/shared/runtime/event-function';
 import { appDeps } from '@taskman/shared/wiring/app-deps';
 
-cloudEvent(
-  'purgeTaskComments',
-  eventFunction('purgeTaskComments', async (message) => {
-    if (message.attributes.eventType && message.attributes.eventType !== 'task.deleted') return;
-    const envelope = requireMessage(message, EventEnvelopeSchema, 'an event envelope');
-    if (envelope.eventType !== 'task.deleted') return;
-    const taskId = (envelope.data.task as { id?: unknown } | undefined)?.id;
-    if (typeof taskId !== 'string')
-      throw new AppError('REQUEST.VALIDATION', 'task.deleted without a task id; dropped.');
-    await purgeTaskComments(taskId, appDeps());
-  }),
-);
+eventEntry('purgeTaskComments', async (message) => {
+  if (message.attributes.eventType && message.attributes.eventType !== 'task.deleted') return;
+  const envelope = requireMessage(message, EventEnvelopeSchema, 'an event envelope');
+  if (envelope.eventType !== 'task.deleted') return;
+  await purgeTaskComments({ taskId: envelope.data.task.id }, appDeps());
+});

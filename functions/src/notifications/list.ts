@@ -9,6 +9,6 @@ http(
   API.notificationsList.name,
   httpFunction(API.notificationsList, async ({ principal, query }) => ({
     status: 200,
-    body: await listNotifications(principal, query, appDeps()),
+    body: await listNotifications({ actor: principal, query }, appDeps()),
   })),
 );

@@ -8,7 +8,7 @@ import { API } from '../manifest.ts';
 http(
   API.notificationsReadAll.name,
   httpFunction(API.notificationsReadAll, async ({ principal }) => {
-    await markAllRead(principal, appDeps());
+    await markAllRead({ actor: principal }, appDeps());
     return { status: 204 };
   }),
 );

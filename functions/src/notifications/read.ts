@@ -8,7 +8,7 @@ import { API } from '../manifest.ts';
 http(
   API.notificationsRead.name,
   httpFunction(API.notificationsRead, async ({ principal, params }) => {
-    await markRead(principal, params.id, appDeps());
+    await markRead({ actor: principal, id: params.id }, appDeps());
     return { status: 204 };
   }),
 );

@@ -5,7 +5,13 @@
  * later. Delivery is at least once; consumers de-duplicate by envelope id.
  */
 import type { Command } from '../domain/command.schema.ts';
-import { type EventEnvelope, type EventType, topicFor } from '../domain/event.schema.ts';
+import {
+  type EventData,
+  type EventEnvelope,
+  type EventOf,
+  type EventType,
+  topicFor,
+} from '../domain/event.schema.ts';
 import { currentContext } from '../logging/context.ts';
 import { logs } from '../logging/logs.ts';
 import type { Deps } from '../ports/deps.ts';
@@ -29,12 +35,13 @@ export interface EventOrigin {
 }
 
 /** A new envelope, stamped with the clock, a fresh id and the caller's correlation id. */
-export function newEvent(
+export function newEvent<T extends EventType>(
   deps: Pick<Deps, 'clock' | 'ids' | 'serviceId'>,
-  eventType: EventType,
+  eventType: T,
   origin: EventOrigin,
-  data: Record<string, unknown>,
-): EventEnvelope {
+  data: EventData<T>,
+): EventOf<T> {
+  // TypeScript cannot pair a generic `eventType` with its data; the parameters do.
   return {
     id: deps.ids.newId(),
     eventType,
@@ -44,7 +51,7 @@ export function newEvent(
     correlationId: origin.correlationId,
     actorId: origin.actorId,
     data,
-  };
+  } as EventOf<T>;
 }
 
 /** What a unit of work records: an event (published to its type's topic) or a command (sent to its topic). */

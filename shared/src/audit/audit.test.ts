@@ -6,35 +6,39 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { consumeMessage, DEAD_LETTERS } from '../application/consumer.ts';
 import { inUnitOfWork } from '../application/unit-of-work.ts';
-import type { EventEnvelope, EventType } from '../domain/event.schema.ts';
+import type { EventData, EventType } from '../domain/event.schema.ts';
 import { createLogger, setLogger } from '../logging/logger.ts';
 import { DOC_ID } from '../ports/document-store.ts';
 import type { PubSubMessage } from '../ports/message.ts';
 import { type MemoryDeps, memoryDeps } from '../testing/memory-deps.ts';
+import { malformedData, testEvent, testTask } from '../testing/messages.ts';
 import { AUDIT, auditConsumer, auditDocOf, listAudit, subjectOf } from './audit.ts';
 
 beforeAll(() => setLogger(createLogger({ level: 'silent' })));
 
 let n = 0;
-function envelope(
+function envelope<T extends EventType>(
   deps: MemoryDeps,
-  eventType: EventType,
+  eventType: T,
   actorId: string | null,
-  data: Record<string, unknown>,
-): EventEnvelope {
+  data: EventData<T>,
+) {
   n++;
   deps.advance(1000);
-  return {
+  return testEvent(eventType, data, {
     id: `evt-${n}`,
-    eventType,
-    version: 1,
     timestamp: deps.clock.now().toISOString(),
-    serviceId: 'taskman-test',
     correlationId: `corr-${n}`,
     actorId,
-    data,
-  };
+  });
 }
+
+/** `task.updated` data of the task `id`, whose title changed. */
+const retitled = (id: string) => ({
+  task: testTask({ id }),
+  changedFields: ['title'],
+  previous: { title: 'Before' },
+});
 
 const message = (e: unknown, id = 'm'): PubSubMessage => ({
   id,
@@ -48,11 +52,13 @@ const consumer = auditConsumer(() => 365);
 describe('audit entries', () => {
   it('name the entity of each kind of event', () => {
     const deps = memoryDeps();
-    expect(subjectOf(envelope(deps, 'task.updated', 'u', { task: { id: 't1' } }))).toEqual({
+    expect(subjectOf(envelope(deps, 'task.updated', 'u', retitled('t1')))).toEqual({
       entityType: 'task',
       entityId: 't1',
     });
-    expect(subjectOf(envelope(deps, 'media.failed', 'u', { mediaId: 'm1' }))).toEqual({
+    expect(
+      subjectOf(envelope(deps, 'media.failed', 'u', { mediaId: 'm1', ownerId: 'u', reason: 'corrupt' })),
+    ).toEqual({
       entityType: 'media',
       entityId: 'm1',
     });
@@ -60,7 +66,7 @@ describe('audit entries', () => {
       entityType: 'user',
       entityId: 'u1',
     });
-    expect(subjectOf(envelope(deps, 'task.created', 'u', {}))).toBeNull();
+    expect(subjectOf(envelope(deps, 'task.created', 'u', malformedData({})))).toBeNull();
   });
 
   it('expire AUDIT_RETENTION_DAYS after the event', () => {
@@ -83,7 +89,7 @@ describe('audit entries', () => {
 
   it('are written once for an event delivered 3 times', async () => {
     const deps = memoryDeps();
-    const e = envelope(deps, 'task.created', 'u1', { task: { id: 't1' } });
+    const e = envelope(deps, 'task.created', 'u1', { task: testTask({ id: 't1' }) });
     for (const id of ['1', '2', '3'])
       await consumeMessage('auditTaskEvents', consumer, message(e, id), deps, OPTIONS);
     const docs = await deps.store.query({
@@ -97,7 +103,7 @@ describe('audit entries', () => {
 
   it('dead-letter an event that names no entity', async () => {
     const deps = memoryDeps();
-    const e = envelope(deps, 'task.created', 'u1', { nothing: true });
+    const e = envelope(deps, 'task.created', 'u1', malformedData({ nothing: true }));
     expect(await consumeMessage('auditTaskEvents', consumer, message(e, 'x'), deps, OPTIONS)).toBe(
       'dead-lettered',
     );
@@ -109,11 +115,11 @@ describe('listAudit', () => {
   it('filters by entity and actor, newest first, in pages', async () => {
     const deps = memoryDeps();
     const events = [
-      envelope(deps, 'task.created', 'a', { task: { id: 't1' } }),
-      envelope(deps, 'task.updated', 'b', { task: { id: 't1' } }),
-      envelope(deps, 'task.created', 'a', { task: { id: 't2' } }),
-      envelope(deps, 'media.processed', 'a', { mediaId: 't1' }),
-      envelope(deps, 'task.deleted', 'a', { task: { id: 't1' } }),
+      envelope(deps, 'task.created', 'a', { task: testTask({ id: 't1' }) }),
+      envelope(deps, 'task.updated', 'b', retitled('t1')),
+      envelope(deps, 'task.created', 'a', { task: testTask({ id: 't2' }) }),
+      envelope(deps, 'media.processed', 'a', { mediaId: 't1', ownerId: 'a' }),
+      envelope(deps, 'task.deleted', 'a', { task: testTask({ id: 't1' }) }),
     ];
     for (const e of events) await inUnitOfWork(deps, (tx, emit) => consumer.apply(e, tx, deps, emit));
     const t1 = await listAudit({ entityType: 'task', entityId: 't1', limit: 2 }, deps);

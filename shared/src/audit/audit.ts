@@ -10,7 +10,7 @@ import { pageOf } from '../application/cursor.ts';
 import { config } from '../config/config.ts';
 import type { AuditEntry, EntityType, ListAuditQuery } from '../domain/audit.schema.ts';
 import type { Page } from '../domain/common.schema.ts';
-import type { EventEnvelope } from '../domain/event.schema.ts';
+import { type EventEnvelope, isWellFormed } from '../domain/event.schema.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Deps } from '../ports/deps.ts';
 import { DOC_ID, type Where } from '../ports/document-store.ts';
@@ -20,24 +20,25 @@ export const AUDIT = 'audit';
 /** An audit document: the entry plus its expiry time. */
 export type AuditDoc = AuditEntry & { expiresAt: Date };
 
-/** What an event is about: task (`data.task.id`), media (`data.mediaId`) or user (`data.userId`). */
+/**
+ * What an event is about: task (`data.task.id`), media (`data.mediaId`) or user
+ * (`data.userId`); nothing when its data does not have its type's shape.
+ */
 export function subjectOf(envelope: EventEnvelope): { entityType: EntityType; entityId: string } | null {
-  const data = envelope.data;
-  const prefix = envelope.eventType.split('.')[0];
-  const id = (value: unknown) =>
-    typeof value === 'string' && /^[A-Za-z0-9_-]{1,128}$/.test(value) ? value : null;
-  if (prefix === 'task') {
-    const task = data.task;
-    const taskId =
-      typeof task === 'object' && task !== null ? id((task as Record<string, unknown>).id) : null;
-    return taskId ? { entityType: 'task', entityId: taskId } : null;
+  if (!isWellFormed(envelope)) return null;
+  switch (envelope.eventType) {
+    case 'task.created':
+    case 'task.updated':
+    case 'task.deleted':
+      return { entityType: 'task', entityId: envelope.data.task.id };
+    case 'media.uploaded':
+    case 'media.processed':
+    case 'media.failed':
+    case 'media.deleted':
+      return { entityType: 'media', entityId: envelope.data.mediaId };
+    case 'user.registered':
+      return { entityType: 'user', entityId: envelope.data.userId };
   }
-  if (prefix === 'media') {
-    const mediaId = id(data.mediaId);
-    return mediaId ? { entityType: 'media', entityId: mediaId } : null;
-  }
-  const userId = id(data.userId);
-  return userId ? { entityType: 'user', entityId: userId } : null;
 }
 
 /** The audit document of `envelope`, kept `retentionDays` after it occurred. */

@@ -19,8 +19,8 @@ it('removes every comment of a deleted task, and a second run finds none', async
   await addComment({ actor, taskId: other.id, body: 'stays' }, deps);
   await deleteTask({ actor, origin, id: task.id }, deps);
 
-  expect(await purgeTaskComments(task.id, deps)).toBe(450);
+  expect(await purgeTaskComments({ taskId: task.id }, deps)).toBe(450);
   expect(deps.store.dump(commentsOf(task.id))).toEqual([]);
   expect(deps.store.dump(commentsOf(other.id))).toHaveLength(1);
-  expect(await purgeTaskComments(task.id, deps)).toBe(0);
+  expect(await purgeTaskComments({ taskId: task.id }, deps)).toBe(0);
 });

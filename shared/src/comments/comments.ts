@@ -57,7 +57,8 @@ export async function listComments(
  * Deletes every comment of a deleted task, in batches (on `task.deleted`). Idempotent:
  * a redelivery finds fewer or no comments; a crash mid-way is finished by the retry.
  */
-export async function purgeTaskComments(taskId: string, deps: Pick<Deps, 'store'>): Promise<number> {
+export async function purgeTaskComments(req: { taskId: string }, deps: Pick<Deps, 'store'>): Promise<number> {
+  const { taskId } = req;
   let deleted = 0;
   for (;;) {
     const batch = await deps.store.query({

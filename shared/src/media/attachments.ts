@@ -98,10 +98,10 @@ export async function detachMedia(
 /** The media of a task anyone who sees the task may see, in attachment order. */
 export async function taskGallery(req: { actor: Principal; taskId: string }, deps: Deps): Promise<Media[]> {
   const { task } = await loadVisibleTask(deps.store, req.taskId, req.actor);
-  return mediaOfTask(deps, task);
+  return mediaOfTask({ task }, deps);
 }
 
-export async function mediaOfTask(deps: Pick<Deps, 'store'>, task: Task): Promise<Media[]> {
-  const docs = await Promise.all(task.mediaIds.map((id) => deps.store.get<MediaDoc>(MEDIA, id)));
+export async function mediaOfTask(req: { task: Task }, deps: Pick<Deps, 'store'>): Promise<Media[]> {
+  const docs = await Promise.all(req.task.mediaIds.map((id) => deps.store.get<MediaDoc>(MEDIA, id)));
   return docs.flatMap((d) => (d ? [fromMediaDoc(d.data)] : []));
 }

@@ -292,8 +292,8 @@ export async function recordOutcome(
       ? newEvent(deps, 'media.processed', origin(next), {
           mediaId,
           ownerId: next.ownerId,
-          width: next.width,
-          height: next.height,
+          width: result.width,
+          height: result.height,
           variants: next.variants,
         })
       : newEvent(deps, 'media.failed', origin(next), {

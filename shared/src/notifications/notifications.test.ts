@@ -6,12 +6,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { consumeMessage } from '../application/consumer.ts';
 import { inUnitOfWork } from '../application/unit-of-work.ts';
-import type { EventEnvelope, EventType } from '../domain/event.schema.ts';
+import type { EventData, EventEnvelope, EventType } from '../domain/event.schema.ts';
 import type { Notification } from '../domain/notification.schema.ts';
+import type { Task } from '../domain/task.schema.ts';
 import { createLogger, setLogger } from '../logging/logger.ts';
 import { DOC_ID } from '../ports/document-store.ts';
 import type { PubSubMessage } from '../ports/message.ts';
 import { memoryDeps } from '../testing/memory-deps.ts';
+import { malformedData, testEvent, testTask } from '../testing/messages.ts';
 import {
   listNotifications,
   markAllRead,
@@ -29,33 +31,18 @@ const ASSIGNEE = 'assignee-1';
 const OTHER = 'other-1';
 
 let n = 0;
-function envelope(
-  eventType: EventType,
-  actorId: string | null,
-  data: Record<string, unknown>,
-): EventEnvelope {
+function envelope<T extends EventType>(eventType: T, actorId: string | null, data: EventData<T>) {
   n++;
-  return {
+  return testEvent(eventType, data, {
     id: `evt-${n}`,
-    eventType,
-    version: 1,
     timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
-    serviceId: 'taskman-test',
     correlationId: `corr-${n}`,
     actorId,
-    data,
-  };
+  });
 }
 
-function task(overrides: Record<string, unknown> = {}) {
-  return {
-    id: 'task-1',
-    title: 'Write the tests',
-    status: 'PENDING',
-    ownerId: OWNER,
-    assigneeId: null,
-    ...overrides,
-  };
+function task(overrides: Partial<Task> = {}): Task {
+  return testTask({ title: 'Write the tests', ownerId: OWNER, ...overrides });
 }
 
 const who = (e: EventEnvelope) => notificationsFor(e).map((d) => [d.type, d.userId]);
@@ -82,7 +69,15 @@ describe('notificationsFor', () => {
     expect(
       who(envelope('task.updated', OWNER, { task: task({ assigneeId: ASSIGNEE }), ...changed })),
     ).toEqual([['task.assigned', ASSIGNEE]]);
-    expect(who(envelope('task.updated', OWNER, { task: task(), changedFields: ['assigneeId'] }))).toEqual([]);
+    expect(
+      who(
+        envelope('task.updated', OWNER, {
+          task: task(),
+          changedFields: ['assigneeId'],
+          previous: { assigneeId: ASSIGNEE },
+        }),
+      ),
+    ).toEqual([]);
     expect(who(envelope('task.updated', OWNER, { task: task({ assigneeId: OWNER }), ...changed }))).toEqual(
       [],
     );
@@ -91,13 +86,17 @@ describe('notificationsFor', () => {
   it('does not tell the assignee of other changes', () => {
     expect(
       who(
-        envelope('task.updated', OWNER, { task: task({ assigneeId: ASSIGNEE }), changedFields: ['title'] }),
+        envelope('task.updated', OWNER, {
+          task: task({ assigneeId: ASSIGNEE }),
+          changedFields: ['title'],
+          previous: { title: 'Write tests' },
+        }),
       ),
     ).toEqual([]);
   });
 
   it('tells the owner of a status change by someone else, not of their own', () => {
-    const data = {
+    const data: EventData<'task.updated'> = {
       task: task({ assigneeId: ASSIGNEE, status: 'IN_PROGRESS' }),
       changedFields: ['status'],
       previous: { status: 'PENDING' },
@@ -116,9 +115,10 @@ describe('notificationsFor', () => {
   });
 
   it('tells both when one change reassigns and moves the status', () => {
-    const data = {
-      task: task({ assigneeId: ASSIGNEE, status: 'DONE' }),
+    const data: EventData<'task.updated'> = {
+      task: task({ assigneeId: ASSIGNEE, status: 'COMPLETED' }),
       changedFields: ['assigneeId', 'status'],
+      previous: { assigneeId: null, status: 'IN_PROGRESS' },
     };
     expect(who(envelope('task.updated', OTHER, data))).toEqual([
       ['task.assigned', ASSIGNEE],
@@ -139,10 +139,11 @@ describe('notificationsFor', () => {
 
   it('ignores the other events and malformed data', () => {
     expect(who(envelope('task.deleted', OWNER, { task: task({ assigneeId: ASSIGNEE }) }))).toEqual([]);
-    expect(who(envelope('media.uploaded', OWNER, { mediaId: 'm1', ownerId: OWNER }))).toEqual([]);
-    expect(who(envelope('media.deleted', OWNER, { mediaId: 'm1', ownerId: OWNER }))).toEqual([]);
-    expect(who(envelope('task.created', OWNER, { task: 'nope' }))).toEqual([]);
-    expect(who(envelope('user.registered', null, { userId: '../x' }))).toEqual([]);
+    const upload = { bucket: 'media', object: 'uploads/owner-1/m1/a.png', generation: '1', size: 10 };
+    expect(who(envelope('media.uploaded', OWNER, { mediaId: 'm1', ownerId: OWNER, ...upload }))).toEqual([]);
+    expect(who(envelope('media.deleted', OWNER, { mediaId: 'm1', ownerId: OWNER, taskIds: [] }))).toEqual([]);
+    expect(who(envelope('task.created', OWNER, malformedData({ task: 'nope' })))).toEqual([]);
+    expect(who(envelope('user.registered', null, malformedData({ userId: '../x' })))).toEqual([]);
   });
 });
 
@@ -194,7 +195,7 @@ describe('the notifications consumer', () => {
     const consumer = notifyConsumer();
     await inUnitOfWork(deps, (tx, emit) => consumer.apply(e, tx, deps, emit));
     const [doc] = await allNotifications(deps);
-    await markRead({ uid: 'u1', email: undefined, role: 'member' }, doc!.id, deps);
+    await markRead({ actor: { uid: 'u1', email: undefined, role: 'member' }, id: doc!.id }, deps);
     await inUnitOfWork(deps, (tx, emit) => consumer.apply(e, tx, deps, emit));
     const docs = await allNotifications(deps);
     expect(docs).toHaveLength(1);
@@ -218,23 +219,34 @@ describe('reading notifications', () => {
 
   it('lists the caller’s, newest first, in pages, unread only on request', async () => {
     const deps = await world();
-    const first = await listNotifications(me, { limit: 3 }, deps);
+    const first = await listNotifications({ actor: me, query: { limit: 3 } }, deps);
     expect(first.items.map((i) => i.entityId)).toEqual(['m3', 'm2', 'm1']);
-    const second = await listNotifications(me, { limit: 3, cursor: first.nextCursor! }, deps);
+    const second = await listNotifications(
+      { actor: me, query: { limit: 3, cursor: first.nextCursor! } },
+      deps,
+    );
     expect(second.items.map((i) => i.entityId)).toEqual(['m0']);
     expect(second.nextCursor).toBeNull();
-    await markRead(me, first.items[0]!.id, deps);
-    const unread = await listNotifications(me, { limit: 10, unread: true }, deps);
+    await markRead({ actor: me, id: first.items[0]!.id }, deps);
+    const unread = await listNotifications({ actor: me, query: { limit: 10, unread: true } }, deps);
     expect(unread.items.map((i) => i.entityId)).toEqual(['m2', 'm1', 'm0']);
   });
 
   it('refuses to mark someone else’s read (404) and marks all of the caller’s only', async () => {
     const deps = await world();
-    const [theirs] = (await listNotifications(them, { limit: 10 }, deps)).items;
-    await expect(markRead(me, theirs!.id, deps)).rejects.toMatchObject({ code: 'NOTIFICATION.NOT_FOUND' });
-    await expect(markRead(me, 'nope', deps)).rejects.toMatchObject({ code: 'NOTIFICATION.NOT_FOUND' });
-    await markAllRead(me, deps);
-    expect((await listNotifications(me, { limit: 10, unread: true }, deps)).items).toEqual([]);
-    expect((await listNotifications(them, { limit: 10, unread: true }, deps)).items).toHaveLength(1);
+    const [theirs] = (await listNotifications({ actor: them, query: { limit: 10 } }, deps)).items;
+    await expect(markRead({ actor: me, id: theirs!.id }, deps)).rejects.toMatchObject({
+      code: 'NOTIFICATION.NOT_FOUND',
+    });
+    await expect(markRead({ actor: me, id: 'nope' }, deps)).rejects.toMatchObject({
+      code: 'NOTIFICATION.NOT_FOUND',
+    });
+    await markAllRead({ actor: me }, deps);
+    expect((await listNotifications({ actor: me, query: { limit: 10, unread: true } }, deps)).items).toEqual(
+      [],
+    );
+    expect(
+      (await listNotifications({ actor: them, query: { limit: 10, unread: true } }, deps)).items,
+    ).toHaveLength(1);
   });
 });

@@ -9,7 +9,7 @@ import type { Consumer } from '../application/consumer.ts';
 import { pageOf } from '../application/cursor.ts';
 import type { EntityType } from '../domain/audit.schema.ts';
 import type { Page, Principal } from '../domain/common.schema.ts';
-import type { EventEnvelope } from '../domain/event.schema.ts';
+import { type EventEnvelope, isWellFormed } from '../domain/event.schema.ts';
 import type {
   ListNotificationsQuery,
   Notification,
@@ -31,26 +31,9 @@ export interface NotificationDraft {
   entityId: string;
 }
 
-const ID = /^[A-Za-z0-9_-]{1,128}$/;
-
-function str(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
-}
-
-function idOf(value: unknown): string | null {
-  return typeof value === 'string' && ID.test(value) ? value : null;
-}
-
-function recordOf(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
-}
-
 /** The short form of a title in a notification body. */
-function quoted(title: string | null): string {
-  const t = title ?? 'a task';
-  return t.length > 80 ? `"${t.slice(0, 79)}…"` : `"${t}"`;
+function quoted(title: string): string {
+  return title.length > 80 ? `"${title.slice(0, 79)}…"` : `"${title}"`;
 }
 
 /**
@@ -61,21 +44,20 @@ function quoted(title: string | null): string {
  * - `task.updated` whose `changedFields` include `status`, by someone other than the owner:
  *   the owner;
  * - `media.processed` / `media.failed`: the media's owner.
+ * An envelope whose data does not have its type's shape asks for nothing.
  */
 export function notificationsFor(envelope: EventEnvelope): NotificationDraft[] {
-  const data = envelope.data;
+  if (!isWellFormed(envelope)) return [];
   const actor = envelope.actorId;
   switch (envelope.eventType) {
     case 'user.registered': {
-      const userId = idOf(data.userId);
-      if (!userId) return [];
-      const name = str(data.displayName);
+      const { userId, displayName } = envelope.data;
       return [
         {
           userId,
           type: 'welcome',
           title: 'Welcome to Taskman',
-          body: name ? `Hello ${name}, your account is ready.` : 'Your account is ready.',
+          body: displayName ? `Hello ${displayName}, your account is ready.` : 'Your account is ready.',
           entityType: 'user',
           entityId: userId,
         },
@@ -83,65 +65,51 @@ export function notificationsFor(envelope: EventEnvelope): NotificationDraft[] {
     }
     case 'task.created':
     case 'task.updated': {
-      const task = recordOf(data.task);
-      const taskId = idOf(task.id);
-      if (!taskId) return [];
-      const title = str(task.title);
-      const changed = Array.isArray(data.changedFields) ? data.changedFields.map(String) : [];
+      const { task } = envelope.data;
+      const changed: string[] = envelope.eventType === 'task.updated' ? envelope.data.changedFields : [];
       const drafts: NotificationDraft[] = [];
-      const assigneeId = idOf(task.assigneeId);
       const assigned = envelope.eventType === 'task.created' || changed.includes('assigneeId');
-      if (assigned && assigneeId && assigneeId !== actor) {
+      if (assigned && task.assigneeId && task.assigneeId !== actor) {
         drafts.push({
-          userId: assigneeId,
+          userId: task.assigneeId,
           type: 'task.assigned',
           title: 'A task was assigned to you',
-          body: `You were assigned ${quoted(title)}.`,
+          body: `You were assigned ${quoted(task.title)}.`,
           entityType: 'task',
-          entityId: taskId,
+          entityId: task.id,
         });
       }
-      const ownerId = idOf(task.ownerId);
-      if (
-        envelope.eventType === 'task.updated' &&
-        changed.includes('status') &&
-        ownerId &&
-        actor !== ownerId
-      ) {
-        const previous = str(recordOf(data.previous).status);
-        const status = str(task.status) ?? 'a new status';
+      if (envelope.eventType === 'task.updated' && changed.includes('status') && actor !== task.ownerId) {
+        const previous = envelope.data.previous.status;
         drafts.push({
-          userId: ownerId,
+          userId: task.ownerId,
           type: 'task.status_changed',
           title: 'The status of your task changed',
           body: previous
-            ? `${quoted(title)} moved from ${previous} to ${status}.`
-            : `${quoted(title)} is now ${status}.`,
+            ? `${quoted(task.title)} moved from ${previous} to ${task.status}.`
+            : `${quoted(task.title)} is now ${task.status}.`,
           entityType: 'task',
-          entityId: taskId,
+          entityId: task.id,
         });
       }
       return drafts;
     }
-    case 'media.processed':
     case 'media.failed': {
-      const mediaId = idOf(data.mediaId);
-      const ownerId = idOf(data.ownerId);
-      if (!mediaId || !ownerId) return [];
-      if (envelope.eventType === 'media.failed') {
-        const reason = str(data.reason);
-        return [
-          {
-            userId: ownerId,
-            type: 'media.failed',
-            title: 'Your upload could not be processed',
-            body: reason ? `Processing failed: ${reason.slice(0, 200)}` : 'Processing failed.',
-            entityType: 'media',
-            entityId: mediaId,
-          },
-        ];
-      }
-      const optimized = data.optimized !== undefined;
+      const { mediaId, ownerId, reason } = envelope.data;
+      return [
+        {
+          userId: ownerId,
+          type: 'media.failed',
+          title: 'Your upload could not be processed',
+          body: reason ? `Processing failed: ${reason.slice(0, 200)}` : 'Processing failed.',
+          entityType: 'media',
+          entityId: mediaId,
+        },
+      ];
+    }
+    case 'media.processed': {
+      const { mediaId, ownerId } = envelope.data;
+      const optimized = envelope.data.optimized !== undefined;
       return [
         {
           userId: ownerId,
@@ -194,15 +162,15 @@ const NEWEST_FIRST = [
 
 /** `GET /v1/notifications`: the caller's, newest first, only unread with `unread=true`. */
 export async function listNotifications(
-  principal: Principal,
-  query: ListNotificationsQuery,
+  req: { actor: Principal; query: ListNotificationsQuery },
   deps: Pick<Deps, 'store'>,
 ): Promise<Page<Notification>> {
+  const { actor, query } = req;
   return pageOf<Notification, Notification>(
     deps.store,
     {
       collection: NOTIFICATIONS,
-      where: userWhere(principal, query.unread === true),
+      where: userWhere(actor, query.unread === true),
       orderBy: [...NEWEST_FIRST],
     },
     query.limit,
@@ -212,13 +180,16 @@ export async function listNotifications(
 }
 
 /** `POST /v1/notifications/{id}/read`: 404 for a notification that is not the caller's. */
-export async function markRead(principal: Principal, id: string, deps: Pick<Deps, 'store'>): Promise<void> {
+export async function markRead(
+  req: { actor: Principal; id: string },
+  deps: Pick<Deps, 'store'>,
+): Promise<void> {
   await deps.store.transact(async (tx) => {
-    const doc = await tx.get<Notification>(NOTIFICATIONS, id);
-    if (!doc || doc.data.userId !== principal.uid) {
+    const doc = await tx.get<Notification>(NOTIFICATIONS, req.id);
+    if (!doc || doc.data.userId !== req.actor.uid) {
       throw new AppError('NOTIFICATION.NOT_FOUND', 'No such notification.');
     }
-    if (!doc.data.read) tx.set(NOTIFICATIONS, id, { ...doc.data, read: true });
+    if (!doc.data.read) tx.set(NOTIFICATIONS, req.id, { ...doc.data, read: true });
   });
 }
 
@@ -226,11 +197,11 @@ export async function markRead(principal: Principal, id: string, deps: Pick<Deps
 const READ_ALL_BATCH = 200;
 
 /** `POST /v1/notifications/read-all`: every unread notification of the caller, in batches. */
-export async function markAllRead(principal: Principal, deps: Pick<Deps, 'store'>): Promise<void> {
+export async function markAllRead(req: { actor: Principal }, deps: Pick<Deps, 'store'>): Promise<void> {
   for (;;) {
     const unread = await deps.store.query<Notification>({
       collection: NOTIFICATIONS,
-      where: userWhere(principal, true),
+      where: userWhere(req.actor, true),
       orderBy: [...NEWEST_FIRST],
       limit: READ_ALL_BATCH,
     });
@@ -238,7 +209,7 @@ export async function markAllRead(principal: Principal, deps: Pick<Deps, 'store'
     await deps.store.transact(async (tx) => {
       const current = await Promise.all(unread.map((n) => tx.get<Notification>(NOTIFICATIONS, n.id)));
       for (const doc of current) {
-        if (doc && !doc.data.read && doc.data.userId === principal.uid) {
+        if (doc && !doc.data.read && doc.data.userId === req.actor.uid) {
           tx.set(NOTIFICATIONS, doc.id, { ...doc.data, read: true });
         }
       }

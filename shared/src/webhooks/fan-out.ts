@@ -29,31 +29,23 @@ import {
 /** How many admin webhooks a `user.registered` event reaches at most. */
 const MAX_ADMIN_WEBHOOKS = 100;
 
-const ID = /^[A-Za-z0-9_-]{1,128}$/;
-
-function idOf(value: unknown): string | null {
-  return typeof value === 'string' && ID.test(value) ? value : null;
-}
-
-function recordOf(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
-}
-
 /** Whose webhooks may receive `envelope`: named users, or admins. Pure. */
 export function audienceOf(envelope: EventEnvelope): { users: string[] } | { admins: true } {
-  const prefix = envelope.eventType.split('.')[0];
-  if (prefix === 'task') {
-    const task = recordOf(envelope.data.task);
-    const users = [idOf(task.ownerId), idOf(task.assigneeId)].filter((u): u is string => u !== null);
-    return { users: [...new Set(users)] };
+  switch (envelope.eventType) {
+    case 'task.created':
+    case 'task.updated':
+    case 'task.deleted': {
+      const { ownerId, assigneeId } = envelope.data.task;
+      return { users: [...new Set(assigneeId ? [ownerId, assigneeId] : [ownerId])] };
+    }
+    case 'media.uploaded':
+    case 'media.processed':
+    case 'media.failed':
+    case 'media.deleted':
+      return { users: [envelope.data.ownerId] };
+    case 'user.registered':
+      return { admins: true };
   }
-  if (prefix === 'media') {
-    const ownerId = idOf(envelope.data.ownerId);
-    return { users: ownerId ? [ownerId] : [] };
-  }
-  return { admins: true };
 }
 
 /** The webhooks `envelope` goes to: subscribed to its type, owned by its audience. */

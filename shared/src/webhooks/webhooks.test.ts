@@ -12,9 +12,10 @@ import { consumeMessage } from '../application/consumer.ts';
 import { OUTBOX } from '../application/outbox.ts';
 import type { Command } from '../domain/command.schema.ts';
 import type { Principal } from '../domain/common.schema.ts';
-import type { EventEnvelope } from '../domain/event.schema.ts';
+import type { EventData, EventType } from '../domain/event.schema.ts';
 import { createLogger, setLogger } from '../logging/logger.ts';
 import { type MemoryDeps, memoryDeps } from '../testing/memory-deps.ts';
+import { testEvent, testTask } from '../testing/messages.ts';
 import { deliverWebhook } from './deliver-webhook.ts';
 import { audienceOf, fanOutConsumer } from './fan-out.ts';
 import { createWebhook } from './registration.ts';
@@ -106,24 +107,27 @@ describe('webhook signature', () => {
 
 const owner: Principal = { uid: 'owner1', email: undefined, role: 'member' };
 
-function envelope(deps: MemoryDeps, eventType: EventEnvelope['eventType'], data: Record<string, unknown>) {
-  return {
+function envelope<T extends EventType>(deps: MemoryDeps, eventType: T, data: EventData<T>) {
+  return testEvent(eventType, data, {
     id: deps.ids.newId(),
-    eventType,
-    version: 1 as const,
     timestamp: deps.clock.now().toISOString(),
     serviceId: 'test',
     correlationId: 'corr',
     actorId: owner.uid,
-    data,
-  };
+  });
 }
 
 describe('who receives an event', () => {
   const deps = memoryDeps();
   it('task events: owner and assignee; media: owner; user.registered: admins', () => {
     expect(
-      audienceOf(envelope(deps, 'task.updated', { task: { id: 't', ownerId: 'a', assigneeId: 'b' } })),
+      audienceOf(
+        envelope(deps, 'task.updated', {
+          task: testTask({ id: 't', ownerId: 'a', assigneeId: 'b' }),
+          changedFields: ['assigneeId'],
+          previous: { assigneeId: null },
+        }),
+      ),
     ).toEqual({
       users: ['a', 'b'],
     });
@@ -164,7 +168,7 @@ describe('fan-out and delivery', () => {
   async function fannedOut(deps: MemoryDeps) {
     await createWebhook({ actor: owner, body: { url, events: ['task.created'] } }, webhookDeps(deps));
     const event = envelope(deps, 'task.created', {
-      task: { id: 't1', ownerId: owner.uid, assigneeId: null },
+      task: testTask({ id: 't1', ownerId: owner.uid }),
     });
     const message = {
       id: 'm1',
