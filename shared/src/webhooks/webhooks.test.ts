@@ -165,7 +165,11 @@ describe('fan-out and delivery', () => {
     await new Promise<void>((r) => server.close(() => r()));
   });
 
-  async function fannedOut(deps: MemoryDeps) {
+  /**
+   * Three deliveries of one event to the fan-out. With Pub/Sub down the commands wait in the
+   * outbox (`sink` is read from there); otherwise they are sent after each commit.
+   */
+  async function fannedOut(deps: MemoryDeps, pubsub: 'up' | 'down' = 'up') {
     await createWebhook({ actor: owner, body: { url, events: ['task.created'] } }, webhookDeps(deps));
     const event = envelope(deps, 'task.created', {
       task: testTask({ id: 't1', ownerId: owner.uid }),
@@ -178,12 +182,17 @@ describe('fan-out and delivery', () => {
     };
     const consumer = fanOutConsumer(() => config);
     const outcomes = [];
+    deps.publisher.down = pubsub === 'down';
     for (let i = 0; i < 3; i++)
       outcomes.push(
         await consumeMessage('webhookTaskEvents', consumer, message, deps, { maxAgeSeconds: 3600 }),
       );
-    // The commands the fan-out emitted, sent after its commits.
-    return { outcomes, sink: deps.publisher.sent };
+    deps.publisher.down = false;
+    const waiting = deps.store
+      .dump(OUTBOX)
+      .map((d) => (d.data as { command: { topic: string; message: Command } }).command)
+      .map(({ topic, message }) => ({ topic, command: message }));
+    return { outcomes, sink: pubsub === 'down' ? waiting : deps.publisher.sent };
   }
 
   const deliveries = async (deps: MemoryDeps) =>
@@ -196,15 +205,21 @@ describe('fan-out and delivery', () => {
 
   it('three deliveries of one event make one delivery and one command', async () => {
     const deps = memoryDeps();
-    const { outcomes, sink } = await fannedOut(deps);
+    const { outcomes, sink } = await fannedOut(deps, 'down');
     expect(outcomes).toEqual(['applied', 'duplicate', 'duplicate']);
     const docs = await deliveries(deps);
     expect(docs).toHaveLength(1);
     expect(docs[0]!.data).toMatchObject({ status: 'pending', attempts: [], webhookId: expect.any(String) });
     expect(sink).toHaveLength(1);
     expect(sink[0]!.command.data).toEqual({ deliveryId: docs[0]!.id, attempt: 1 });
-    // Recorded in the consumer's unit of work, then sent after the commit: the outbox is empty again.
-    expect(await deps.store.get(OUTBOX, sink[0]!.command.id)).toBeNull();
+    expect(await deps.store.get(OUTBOX, sink[0]!.command.id)).not.toBeNull();
+  });
+
+  it('the command is sent once the fan-out commits, and leaves the outbox', async () => {
+    const deps = memoryDeps();
+    const { sink } = await fannedOut(deps);
+    expect(sink.map((s) => [s.topic, s.command.type])).toEqual([['webhook-deliveries', 'webhook.deliver']]);
+    expect(deps.store.dump(OUTBOX)).toEqual([]);
   });
 
   it('retries with backoff, then fails; redelivered and stale commands do nothing', async () => {
