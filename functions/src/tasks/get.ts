@@ -17,7 +17,7 @@ http(
     const deps = appDeps();
     return {
       status: 200,
-      body: query.include === 'media' ? { ...task, media: await mediaOfTask(deps, task) } : task,
+      body: query.include === 'media' ? { ...task, media: await mediaOfTask(deps, task, principal) } : task,
       headers,
     };
   }),
