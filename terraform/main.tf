@@ -39,6 +39,7 @@ locals {
     MEDIA_UPLOAD_URL_TTL_SECONDS   = tostring(var.media.upload_url_ttl_seconds)
     MEDIA_DOWNLOAD_URL_TTL_SECONDS = tostring(var.media.download_url_ttl_seconds)
     MEDIA_PROCESSING_LEASE_SECONDS = tostring(var.media.processing_lease_seconds)
+    MEDIA_PENDING_RETENTION_HOURS  = tostring(var.media.pending_retention_hours)
   }
 
   services = [
@@ -78,7 +79,7 @@ module "firestore" {
   location   = coalesce(var.firestore_location, var.region)
   # The same file firebase.json names under firestore.indexes (a test checks it).
   indexes_file    = "${path.module}/../emulator-config/firestore.indexes.json"
-  ttl_collections = ["idempotency", "processedEvents", "audit"]
+  ttl_collections = ["idempotency", "processedEvents", "audit", "media"]
 
   depends_on = [google_project_service.enabled]
 }

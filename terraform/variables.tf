@@ -44,6 +44,7 @@ variable "media" {
     upload_url_ttl_seconds   = optional(number, 900)
     download_url_ttl_seconds = optional(number, 300)
     processing_lease_seconds = optional(number, 180)
+    pending_retention_hours  = optional(number, 24)
   })
   description = "Media pipeline settings (the MEDIA_* variables of shared/src/media/media-config.ts) plus how long quarantined originals under failed_prefix are kept."
   default     = {}

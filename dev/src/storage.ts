@@ -174,6 +174,7 @@ export const LOCAL_BUCKET_CORS = [
       'x-goog-resumable',
       'x-goog-content-sha256',
       'x-goog-if-generation-match',
+      'x-goog-content-length-range',
       'x-goog-hash',
       'x-goog-generation',
     ],

@@ -262,9 +262,11 @@ export const API = contracts({
     method: 'POST',
     path: '/v1/media/uploads',
     auth: 'user',
-    summary: 'Start an upload: a pending media and a signed URL to PUT the bytes to',
+    summary:
+      'Start an upload: a pending media and a signed URL to PUT at most the declared size to, once, with the headers given',
     tag: 'media',
     body: CreateUploadBodySchema,
+    idempotent: true,
     responses: {
       201: z.object({
         media: MediaSchema,

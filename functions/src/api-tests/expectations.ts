@@ -146,6 +146,17 @@ export async function createTask(
   return expectOk(r, 201, StrictTask);
 }
 
+/** Attaches a media to a task through the API (asserting the 201). */
+export async function attachMedia(
+  api: ApiClient,
+  who: Pick<Account, 'token'>,
+  taskId: string,
+  mediaId: string,
+): Promise<Media> {
+  const r = await api.call('POST', `/v1/tasks/${taskId}/media`, { token: who.token, body: { mediaId } });
+  return expectOk(r, 201, StrictMedia);
+}
+
 /** Reads a task and its ETag through the API (asserting the 200). */
 export async function readTask(
   api: ApiClient,

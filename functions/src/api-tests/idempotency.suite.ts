@@ -1,5 +1,5 @@
 /**
- * `Idempotency-Key` on creating POSTs (tasks and comments): the same key and body replay
+ * `Idempotency-Key` on creating POSTs (tasks, comments and media uploads): the same key and body replay
  * the first response and create nothing new, also when the repeats race; the same key with
  * another body is 422; keys belong to their user; a malformed key is 400.
  */
@@ -13,6 +13,7 @@ import {
   expectOk,
   expectValidation,
   listAll,
+  MediaPage,
   StrictComment,
   StrictTask,
   TaskPage,
@@ -147,6 +148,31 @@ export function idempotencySuite(client: () => ApiClient): void {
       });
       expectError(r, 422, 'IDEMPOTENCY.KEY_REUSED');
       expect(await listAll(api, owner, `/v1/tasks/${t2.id}/comments`, CommentPage)).toEqual([]);
+    });
+  });
+
+  describe('Idempotency-Key on POST /v1/media/uploads', () => {
+    it('replays the first response (the same media and upload) for the same key and body, 422 for another body, one media', async () => {
+      const api = client();
+      const owner = await api.member('owner');
+      const headers = { 'Idempotency-Key': key() };
+      const body = { filename: 'photo.jpg', contentType: 'image/jpeg', size: 1234 };
+      const first = await api.call('POST', '/v1/media/uploads', { token: owner.token, headers, body });
+      expect(first.status, first.text).toBe(201);
+      const again = await api.call('POST', '/v1/media/uploads', { token: owner.token, headers, body });
+      expect(again.status, again.text).toBe(201);
+      expect(again.body).toEqual(first.body);
+      expect(again.headers.get('location')).toBe(first.headers.get('location'));
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      const other = await api.call('POST', '/v1/media/uploads', {
+        token: owner.token,
+        headers,
+        body: { ...body, size: 4321 },
+      });
+      expectError(other, 422, 'IDEMPOTENCY.KEY_REUSED');
+      expect((await listAll(api, owner, '/v1/media', MediaPage)).map((m) => m.id)).toEqual([
+        first.json.media.id,
+      ]);
     });
   });
 }

@@ -53,7 +53,7 @@ export function mediaAccessSuite(client: () => MediaApiClient): void {
         expect(byDefault.served.bytes.equals(variants.get('thumb')!)).toBe(true);
       });
 
-      it('unknown size → 404; before the bytes arrive, thumbnail and download → 404', async () => {
+      it('a size that is not configured → 400; a variant not made (yet) → 404; before the bytes arrive, thumbnail and download → 404', async () => {
         const api = client();
         const owner = await api.member('viewer');
         const media = await waitForMedia(
@@ -61,13 +61,19 @@ export function mediaAccessSuite(client: () => MediaApiClient): void {
           owner,
           (await uploadMultipart(api, owner, 'Landscape_1.jpg')).id,
         );
-        for (const size of ['huge', 'optimized-webp', 'THUMB', 'thumb-webp']) {
-          expectError(
+        for (const size of ['huge', 'THUMB', 'thumb-webp', 'optimized-gif']) {
+          expectValidation(
             await api.call('GET', `/v1/media/${media.id}/thumbnail?size=${size}`, { token: owner.token }),
-            404,
-            'MEDIA.VARIANT_NOT_FOUND',
+            'query.size',
           );
         }
+        expectError(
+          await api.call('GET', `/v1/media/${media.id}/thumbnail?size=optimized-webp`, {
+            token: owner.token,
+          }),
+          404,
+          'MEDIA.VARIANT_NOT_FOUND',
+        );
         const { media: pending } = await startUpload(api, owner, 'later.jpg', 1234);
         for (const size of ['thumb', 'small', 'medium']) {
           expectError(
@@ -125,6 +131,49 @@ export function mediaAccessSuite(client: () => MediaApiClient): void {
         expect(overwrite.status).toBe(403);
         expect((await api.storage.fetchSigned(location, { method: 'GET' })).bytes.equals(bytes)).toBe(true);
       });
+      it('a signed upload URL takes at most the declared size, and only once', async () => {
+        const api = client();
+        const owner = await api.member('signer');
+        const bytes = fixture('Landscape_1.jpg');
+        const { media, upload: signed } = await startUpload(api, owner, 'bounded.jpg', bytes.length);
+        expect(signed.headers).toEqual({
+          'Content-Type': 'image/jpeg',
+          'x-goog-content-length-range': `0,${bytes.length}`,
+          'x-goog-if-generation-match': '0',
+        });
+        const tooLarge = await api.storage.fetchSigned(signed.url, {
+          method: 'PUT',
+          headers: signed.headers,
+          body: Buffer.concat([bytes, Buffer.alloc(1)]),
+        });
+        expect(tooLarge.status, tooLarge.bytes.toString('utf8')).toBe(400);
+        expect(tooLarge.bytes.toString('utf8')).toContain('<Code>EntityTooLarge</Code>');
+        expect(await api.storage.list(`uploads/${owner.uid}/`)).toEqual([]);
+        // The bounds are signed: a PUT without them is refused.
+        const unbounded = await api.storage.fetchSigned(signed.url, {
+          method: 'PUT',
+          headers: { 'Content-Type': 'image/jpeg' },
+          body: bytes,
+        });
+        expect(unbounded.status).toBe(403);
+        const put = await api.storage.fetchSigned(signed.url, {
+          method: 'PUT',
+          headers: signed.headers,
+          body: bytes,
+        });
+        expect(put.status, put.bytes.toString('utf8')).toBe(200);
+        const again = await api.storage.fetchSigned(signed.url, {
+          method: 'PUT',
+          headers: signed.headers,
+          body: fixture('Landscape_3.jpg').subarray(0, bytes.length),
+        });
+        expect(again.status, again.bytes.toString('utf8')).toBe(412);
+        expect(again.bytes.toString('utf8')).toContain('<Code>PreconditionFailed</Code>');
+        expect((await waitForMedia(api, owner, media.id)).status).toBe('ready');
+        expect((await follow(api, owner, `/v1/media/${media.id}/download`)).served.bytes.equals(bytes)).toBe(
+          true,
+        );
+      });
     });
 
     describe('limits', () => {
@@ -156,6 +205,24 @@ export function mediaAccessSuite(client: () => MediaApiClient): void {
         expect(await listAll(api, owner, '/v1/media', MediaPage)).toEqual([]);
         // The limit itself is allowed.
         expectOk(await start({ size: UPLOAD_LIMIT }), 201, UploadReply);
+      });
+
+      it('POST /v1/media: file names go through the rules of POST /v1/media/uploads (400, nothing created)', async () => {
+        const api = client();
+        const owner = await api.member('limits');
+        for (const filename of ['a/b.jpg', '../../etc/passwd', '..', 'x'.repeat(256)]) {
+          const { headers, raw } = multipartBody({
+            filename,
+            contentType: 'image/jpeg',
+            bytes: fixture('Landscape_1.jpg'),
+          });
+          expectValidation(
+            await api.call('POST', '/v1/media', { token: owner.token, headers, raw }),
+            'filename',
+          );
+        }
+        expect(await listAll(api, owner, '/v1/media', MediaPage)).toEqual([]);
+        expect(await api.storage.list(`uploads/${owner.uid}/`)).toEqual([]);
       });
 
       it('POST /v1/media: over 10 MiB → 413, and nothing is left behind', async () => {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { MediaApiClient } from './client.ts';
 import {
+  attachMedia,
   createTask,
   expectEmpty,
   expectError,
@@ -186,6 +187,39 @@ export function mediaListsSuite(client: () => MediaApiClient): void {
               .taskIds,
           ).toEqual([]);
         }
+      });
+
+      it("the gallery shows an assignee a media's tasks only where they may see them", async () => {
+        const api = client();
+        const [owner, assignee] = [await api.member('owner'), await api.member('assignee')];
+        const shared = await createTask(api, owner, { assigneeId: assignee.uid });
+        const hidden = await createTask(api, owner, { title: 'Private plans' });
+        const media = await uploadMultipart(api, owner, 'Landscape_1.jpg');
+        for (const task of [shared, hidden]) await attachMedia(api, owner, task.id, media.id);
+        expectError(
+          await api.call('GET', `/v1/tasks/${hidden.id}`, { token: assignee.token }),
+          404,
+          'TASK.NOT_FOUND',
+        );
+        const gallery = expectOk(
+          await api.call('GET', `/v1/tasks/${shared.id}/media`, { token: assignee.token }),
+          200,
+          Gallery,
+        );
+        expect(gallery.items.map((m) => [m.id, m.taskIds])).toEqual([[media.id, [shared.id]]]);
+        const withMedia = expectOk(
+          await api.call('GET', `/v1/tasks/${shared.id}?include=media`, { token: assignee.token }),
+          200,
+          TaskWithMedia,
+        );
+        expect(withMedia.media.map((m) => m.taskIds)).toEqual([[shared.id]]);
+        // Its owner sees both.
+        const own = expectOk(
+          await api.call('GET', `/v1/tasks/${shared.id}/media`, { token: owner.token }),
+          200,
+          Gallery,
+        );
+        expect(own.items.map((m) => m.taskIds)).toEqual([[shared.id, hidden.id]]);
       });
 
       it('deleting the task detaches its media, which stay with their owner', async () => {

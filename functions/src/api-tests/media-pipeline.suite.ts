@@ -11,8 +11,10 @@ import type { Media } from '@taskman/shared/domain/media.schema';
 import { mediaIdForObject } from '@taskman/shared/stores/media-store';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import type { MediaApiClient } from './client.ts';
+import { z } from 'zod';
+import type { Account, MediaApiClient } from './client.ts';
 import {
+  attachMedia,
   createTask,
   expectEmpty,
   expectError,
@@ -123,6 +125,27 @@ function expectReadableFailure(media: Media, reason: RegExp): void {
   expect(text).not.toMatch(/Error|vips|libjpeg|\bat \S+ \(|node_modules|\/src\//);
 }
 
+/** The media a storage write made without the API, once the trigger has made it (polling its 404). */
+async function mediaOnceMade(api: MediaApiClient, who: Account, id: string): Promise<Media> {
+  const deadline = Date.now() + 30_000;
+  let r = await api.call('GET', `/v1/media/${id}`, { token: who.token });
+  while (r.status === 404 && Date.now() < deadline) {
+    await sleep(50);
+    r = await api.call('GET', `/v1/media/${id}`, { token: who.token });
+  }
+  return expectOk(r, 200, StrictMedia);
+}
+
+/** `name#generation` of each variant object of a media, sorted: what a rewrite would change. */
+async function variantGenerations(api: MediaApiClient, mediaId: string): Promise<string[]> {
+  return Promise.all(
+    (await api.storage.list(`variants/${mediaId}/`)).sort().map(async (n) => {
+      const o = await api.storage.object(n);
+      return `${n}#${o?.generation}`;
+    }),
+  );
+}
+
 /** Grey 32x24 pixels of an image, for comparing what two images show. */
 async function thumbprint(bytes: Buffer): Promise<Buffer> {
   return sharp(bytes).resize(32, 24, { fit: 'fill' }).greyscale().raw().toBuffer();
@@ -174,7 +197,13 @@ export function mediaPipelineSuite(client: () => MediaApiClient): void {
           const bytes = fixture('blackbug.png');
           const uploaded = await upload(api, owner, way, 'photo.jpg', bytes, 'image/jpeg');
           const media = await waitForMedia(api, owner, uploaded.id);
-          expect(media).toMatchObject({ status: 'ready', filename: 'photo.jpg', width: 2048, height: 1536 });
+          expect(media).toMatchObject({
+            status: 'ready',
+            filename: 'photo.jpg',
+            contentType: 'image/png',
+            width: 2048,
+            height: 1536,
+          });
           await checkVariants(api, owner, media);
         });
       }
@@ -245,6 +274,17 @@ export function mediaPipelineSuite(client: () => MediaApiClient): void {
         });
       }
 
+      it('deleting a failed media removes its quarantined copy too', async () => {
+        const api = client();
+        const owner = await api.member('hostile');
+        const uploaded = await upload(api, owner, 'signed URL', 'page.jpg', HTML, 'image/jpeg');
+        expect((await waitForMedia(api, owner, uploaded.id)).status).toBe('failed');
+        expect(await api.storage.list(`failed/uploads/${owner.uid}/${uploaded.id}/`)).toHaveLength(1);
+        expectEmpty(await api.call('DELETE', `/v1/media/${uploaded.id}`, { token: owner.token }), 204);
+        expect(await api.storage.list(`failed/uploads/${owner.uid}/`)).toEqual([]);
+        expect(await api.storage.list(`uploads/${owner.uid}/`)).toEqual([]);
+      });
+
       it('afterwards GET /v1/health is still 200', async () => {
         const r = await client().call('GET', '/v1/health');
         expect(r.status, show(r)).toBe(200);
@@ -265,13 +305,7 @@ export function mediaPipelineSuite(client: () => MediaApiClient): void {
         expect(others).toEqual([]);
         const object = await api.storage.object(name!);
         expect(object).not.toBeNull();
-        const variants = async () =>
-          Promise.all(
-            (await api.storage.list(`variants/${media.id}/`)).sort().map(async (n) => {
-              const o = await api.storage.object(n);
-              return `${n}#${o?.generation}`;
-            }),
-          );
+        const variants = () => variantGenerations(api, media.id);
         const before = await variants();
         expect(before).toHaveLength(3);
         const processed = async () => {
@@ -326,13 +360,7 @@ export function mediaPipelineSuite(client: () => MediaApiClient): void {
         const bytes = fixture('Landscape_8.jpg');
         await api.storage.writeObject(name, bytes, 'image/jpeg');
         const id = mediaIdForObject(await api.storage.bucket(), name);
-        const deadline = Date.now() + 30_000;
-        let r = await api.call('GET', `/v1/media/${id}`, { token: owner.token });
-        while (r.status === 404 && Date.now() < deadline) {
-          await sleep(50);
-          r = await api.call('GET', `/v1/media/${id}`, { token: owner.token });
-        }
-        expectOk(r, 200, StrictMedia);
+        await mediaOnceMade(api, owner, id);
         const media = await waitForMedia(api, owner, id);
         expect(media).toMatchObject({
           id,
@@ -357,6 +385,81 @@ export function mediaPipelineSuite(client: () => MediaApiClient): void {
         );
         expectEmpty(await api.call('DELETE', `/v1/media/${id}`, { token: owner.token }), 204);
         expect(await api.storage.object(name)).toBeNull();
+      });
+
+      it("an object under my prefix naming another member's media id becomes my own media and never touches theirs", async () => {
+        const api = client();
+        const [victim, member] = [await api.member('victim'), await api.member('assignee')];
+        const bytes = fixture('Landscape_1.jpg');
+        const theirs = await waitForMedia(
+          api,
+          victim,
+          (await uploadMultipart(api, victim, 'photo.jpg', bytes)).id,
+        );
+        expect(theirs.status).toBe('ready');
+        // The assignee of their task sees the media's id in the task's gallery.
+        const task = await createTask(api, victim, { assigneeId: member.uid });
+        await attachMedia(api, victim, task.id, theirs.id);
+        const seen = expectOk(
+          await api.call('GET', `/v1/tasks/${task.id}/media`, { token: member.token }),
+          200,
+          z.object({ items: z.array(StrictMedia) }),
+        );
+        expect(seen.items.map((m) => m.id)).toEqual([theirs.id]);
+        const before = expectOk(
+          await api.call('GET', `/v1/media/${theirs.id}`, { token: victim.token }),
+          200,
+          StrictMedia,
+        );
+        const variantsBefore = await variantGenerations(api, theirs.id);
+        const bucket = await api.storage.bucket();
+        // Written straight to storage, as the storage rules allow under one's own prefix: an
+        // HTML page (whose failure would wipe variants) and an image (which would replace them).
+        const hostile = [
+          { name: `uploads/${member.uid}/${theirs.id}/x.jpg`, bytes: HTML, status: 'failed' },
+          {
+            name: `uploads/${member.uid}/${theirs.id}/y.png`,
+            bytes: fixture('blackbug.png'),
+            status: 'ready',
+          },
+        ] as const;
+        for (const h of hostile) {
+          await api.storage.writeObject(h.name, h.bytes, 'image/jpeg');
+          const id = mediaIdForObject(bucket, h.name);
+          expect((await mediaOnceMade(api, member, id)).ownerId).toBe(member.uid);
+          expect((await waitForMedia(api, member, id)).status).toBe(h.status);
+        }
+        await sleep(api.storage.quietMs);
+        expect(
+          expectOk(
+            await api.call('GET', `/v1/media/${theirs.id}`, { token: victim.token }),
+            200,
+            StrictMedia,
+          ),
+        ).toEqual(before);
+        expect(await variantGenerations(api, theirs.id)).toEqual(variantsBefore);
+        expect(
+          (await follow(api, victim, `/v1/media/${theirs.id}/download`)).served.bytes.equals(bytes),
+        ).toBe(true);
+        const events = (await api.storage.mediaEvents(theirs.id)).map((e) => e.eventType);
+        expect(events.filter((t) => t === 'media.processed')).toHaveLength(1);
+        expect(events.filter((t) => t === 'media.failed')).toEqual([]);
+        expect(events.filter((t) => t === 'media.uploaded')).toHaveLength(1);
+      });
+
+      it("an object larger than its media's declared size is refused and deleted, not quarantined", async () => {
+        const api = client();
+        const owner = await api.member('oversize');
+        const bytes = fixture('Landscape_1.jpg');
+        const { media } = await startUpload(api, owner, 'photo.jpg', 1_000);
+        // Written past the signed URL (which would refuse it), straight under the media's name.
+        const name = `uploads/${owner.uid}/${media.id}/photo.jpg`;
+        await api.storage.writeObject(name, bytes, 'image/jpeg');
+        const failed = await waitForMedia(api, owner, media.id);
+        expectReadableFailure(failed, /larger than/);
+        expect(await api.storage.object(name)).toBeNull();
+        expect(await api.storage.list(`failed/uploads/${owner.uid}/`)).toEqual([]);
+        expect(await api.storage.list(`variants/${media.id}/`)).toEqual([]);
       });
     });
   });

@@ -1,6 +1,7 @@
 /** POST /v1/media: one file in multipart/form-data (≤ 10 MiB), streamed to storage. */
 import { http } from '@google-cloud/functions-framework';
-import { AppError } from '@taskman/shared/errors/app-error';
+import { FilenameSchema } from '@taskman/shared/domain/media.schema';
+import { AppError, validationError } from '@taskman/shared/errors/app-error';
 import { uploadMedia } from '@taskman/shared/media/upload-media';
 import { httpFunction } from '@taskman/shared/runtime/http-function';
 import { readFilePart } from '@taskman/shared/runtime/multipart';
@@ -25,8 +26,14 @@ http(
       );
     }
     const part = await readFilePart(request, 'file', limit);
+    // The same rules as the name given to POST /v1/media/uploads.
+    const filename = FilenameSchema.safeParse(part.filename);
+    if (!filename.success) {
+      part.stream.resume();
+      throw validationError(filename.error.issues.map((i) => ({ path: 'filename', reason: i.message })));
+    }
     const media = await uploadMedia(
-      { actor: principal, filename: part.filename, contentType: part.contentType, body: part.stream },
+      { actor: principal, filename: filename.data, contentType: part.contentType, body: part.stream },
       deps,
     );
     return { status: 201, body: media, headers: { Location: `/v1/media/${media.id}` } };

@@ -17,7 +17,10 @@ http(
     const deps = appDeps();
     return {
       status: 200,
-      body: query.include === 'media' ? { ...task, media: await mediaOfTask({ task }, deps) } : task,
+      body:
+        query.include === 'media'
+          ? { ...task, media: await mediaOfTask({ task, viewer: principal }, deps) }
+          : task,
       headers,
     };
   }),

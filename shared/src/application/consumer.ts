@@ -104,6 +104,18 @@ async function deadLetter(
   logs.eventDeadLettered(consumer, message.id, doc.reason, code);
 }
 
+/** Dead-letters `message` for a non-retryable AppError; rethrows what a retry may fix. */
+async function deadLetterUnlessRetryable(
+  consumer: string,
+  message: PubSubMessage,
+  error: unknown,
+  deps: Pick<Deps, 'store' | 'clock'>,
+): Promise<'dead-lettered'> {
+  if (!isAppError(error) || error.retryable) throw error;
+  await deadLetter(consumer, message, error.message, error.code, deps);
+  return 'dead-lettered';
+}
+
 /** Parses `message`'s JSON data with `schema`; a reason a person can read when it fails. */
 export function parseMessage<T>(
   message: PubSubMessage,
@@ -129,6 +141,32 @@ export function requireMessage<T>(message: PubSubMessage, schema: z.ZodType<T>, 
   const parsed = parseMessage(message, schema, what);
   if ('reason' in parsed) throw new AppError('REQUEST.VALIDATION', `Dropped: ${parsed.reason}.`);
   return parsed.value;
+}
+
+/**
+ * Runs one command message (work another function queued) through `handle`, with the poison
+ * rule of events: a message that is not `what` (per `schema`) and a non-retryable AppError of
+ * the handler are acknowledged and dead-lettered with the reason; retryable errors are
+ * thrown so the platform retries. Commands carry their own redelivery checks.
+ */
+export async function consumeCommand<T>(
+  name: string,
+  message: PubSubMessage,
+  command: { schema: z.ZodType<T>; what: string },
+  handle: (value: T) => Promise<unknown>,
+  deps: Pick<Deps, 'store' | 'clock'>,
+): Promise<'applied' | 'dead-lettered'> {
+  const parsed = parseMessage(message, command.schema, command.what);
+  if ('reason' in parsed) {
+    await deadLetter(name, message, parsed.reason, 'REQUEST.VALIDATION', deps);
+    return 'dead-lettered';
+  }
+  try {
+    await handle(parsed.value);
+    return 'applied';
+  } catch (error) {
+    return deadLetterUnlessRetryable(name, message, error, deps);
+  }
 }
 
 /** Parses and validates the envelope of `message`; a reason when it is not one. */
@@ -188,10 +226,6 @@ export async function consumeMessage(
     logs.eventApplied(name, envelope.id, envelope.eventType);
     return 'applied';
   } catch (error) {
-    if (isAppError(error) && !error.retryable) {
-      await deadLetter(name, message, error.message, error.code, deps);
-      return 'dead-lettered';
-    }
-    throw error;
+    return deadLetterUnlessRetryable(name, message, error, deps);
   }
 }

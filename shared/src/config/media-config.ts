@@ -91,6 +91,13 @@ const MediaConfigSchema = z.object({
     .default(300),
   /** How long a worker holds an upload it processes: longer than processUpload's timeout. */
   processingLeaseSeconds: z.coerce.number().int().min(10).max(3600).default(180),
+  /** How long a media whose bytes never arrive is kept (a Firestore TTL on `expiresAt`). */
+  pendingRetentionHours: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 24)
+    .default(24),
 });
 
 export type MediaConfig = z.infer<typeof MediaConfigSchema>;
@@ -111,6 +118,7 @@ const ENV: Record<keyof MediaConfig, string> = {
   uploadUrlTtlSeconds: 'MEDIA_UPLOAD_URL_TTL_SECONDS',
   downloadUrlTtlSeconds: 'MEDIA_DOWNLOAD_URL_TTL_SECONDS',
   processingLeaseSeconds: 'MEDIA_PROCESSING_LEASE_SECONDS',
+  pendingRetentionHours: 'MEDIA_PENDING_RETENTION_HOURS',
 };
 
 /** Where objects go: originals, variants (ignored by the trigger), quarantine. */
@@ -128,7 +136,11 @@ export function parseMediaConfig(env: NodeJS.ProcessEnv): MediaConfig {
     ]),
   );
   input.bucket ??= `${projectId}-media`;
-  const result = MediaConfigSchema.safeParse(input);
+  const result = MediaConfigSchema.refine(
+    // A pending media must outlive the URL its bytes are sent to.
+    (c) => c.pendingRetentionHours * 3600 > c.uploadUrlTtlSeconds,
+    { path: ['pendingRetentionHours'], message: 'must be longer than MEDIA_UPLOAD_URL_TTL_SECONDS' },
+  ).safeParse(input);
   if (!result.success) {
     const lines = result.error.issues.map(
       (i) => `${ENV[i.path[0] as keyof MediaConfig] ?? i.path.join('.')}: ${i.message}`,

@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   'WEBHOOK.NOT_FOUND': { status: 404, retryable: false },
   'WEBHOOK.LIMIT_REACHED': { status: 409, retryable: false },
   'MEDIA.NOT_READY': { status: 409, retryable: false },
+  'MEDIA.ATTACHMENT_LIMIT': { status: 409, retryable: false },
   'MEDIA.BUSY': { status: 503, retryable: true },
   'TASK.FORBIDDEN_FIELD': { status: 403, retryable: false },
   'TASK.INVALID_TRANSITION': { status: 409, retryable: false },

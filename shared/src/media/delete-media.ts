@@ -1,7 +1,7 @@
 /**
  * Deleting media: detach it from every task and delete its document with a
- * `media.deleted` event in one unit of work, then remove the original and every variant
- * from storage.
+ * `media.deleted` event in one unit of work, then remove the original, its quarantined copy
+ * and every variant from storage.
  */
 
 import { type EventOrigin, newEvent } from '../application/outbox.ts';
@@ -43,6 +43,8 @@ export async function deleteMedia(
     return media;
   });
   const objects = new Set([doc.object, ...doc.variantObjects.map((v) => v.object)]);
+  // The copy a failed original left in quarantine is the media's too.
+  if (deps.media.failedPrefix) objects.add(`${deps.media.failedPrefix}${doc.object}`);
   for (const name of await deps.blobs.list(doc.bucket, `${VARIANTS_PREFIX}${doc.id}/`)) objects.add(name);
   for (const name of objects) {
     await deps.blobs

@@ -1,9 +1,10 @@
 /** Reading media: one item, lists, and short-lived signed URLs for the original and variants. */
 
 import { pageOf } from '../application/cursor.ts';
+import { variantPlan } from '../config/media-config.ts';
 import type { Page, Principal } from '../domain/common.schema.ts';
-import type { Media, MediaStatus } from '../domain/media.schema.ts';
-import { AppError } from '../errors/app-error.ts';
+import { type Media, type MediaStatus, OptimizeBodySchema } from '../domain/media.schema.ts';
+import { AppError, validationError } from '../errors/app-error.ts';
 import type { MediaDeps } from '../ports/deps.ts';
 import { DOC_ID, type Where } from '../ports/document-store.ts';
 import { fromMediaDoc, loadOwnMedia, MEDIA, type MediaDoc } from '../stores/media-store.ts';
@@ -64,11 +65,22 @@ export async function downloadUrl(req: { actor: Principal; id: string }, deps: M
   return signed.url;
 }
 
-/** A short-lived signed URL of one variant; 404 until it exists. */
+/** The variant names `?size=` may ask for: every configured size and format, and the optimized ones. */
+function variantNames(config: MediaDeps['media']): Set<string> {
+  const planned = [...variantPlan(config, false), ...variantPlan(config, true)].map((v) => v.name);
+  const optimized = OptimizeBodySchema.shape.format.options.map((f) => `optimized-${f}`);
+  return new Set([...planned, ...optimized]);
+}
+
+/** A short-lived signed URL of one variant; 400 for a size that is not configured, 404 until it exists. */
 export async function variantUrl(
   req: { actor: Principal; id: string; size: string },
   deps: MediaDeps,
 ): Promise<string> {
+  const names = variantNames(deps.media);
+  if (!names.has(req.size)) {
+    throw validationError([{ path: 'query.size', reason: `must be one of ${[...names].join(', ')}` }]);
+  }
   const doc = await loadOwnMedia(deps.store, req.id, req.actor);
   const variant = doc.variantObjects.find((v) => v.name === req.size);
   if (!variant) {

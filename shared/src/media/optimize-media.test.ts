@@ -1,7 +1,8 @@
 /** Optimize: queued through the outbox, rendered once, recorded as `optimized-<format>`. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
+import { parseMediaConfig } from '../config/media-config.ts';
 import { createLogger, setLogger } from '../logging/logger.ts';
 import { MEDIA, type MediaDoc } from '../stores/media-store.ts';
 import { memoryDeps, seedUser } from '../testing/memory-deps.ts';
@@ -15,13 +16,19 @@ const photo = readFileSync(
 const actor = { uid: 'u1', email: undefined, role: 'member' as const };
 const origin = { actorId: 'u1', correlationId: 'c1' };
 
-it('renders the optimized variant once, however often the command arrives', async () => {
+/** Dependencies holding u1's ready media `m1`. */
+async function withReadyMedia() {
   const deps = memoryDeps();
   await seedUser(deps, 'u1');
   const info = await deps.blobs.write(deps.media.bucket, 'uploads/u1/m1/f.jpg', photo, {
     contentType: 'image/jpeg',
   });
   await processUpload({ ...info, metadata: {} }, deps);
+  return deps;
+}
+
+it('renders the optimized variant once, however often the command arrives', async () => {
+  const deps = await withReadyMedia();
 
   const media = await requestOptimization(
     { actor, origin, id: 'm1', format: 'webp', quality: 60, maxWidth: 800 },
@@ -79,4 +86,18 @@ it('refuses media that are not ready, and strangers get 404', async () => {
   await expect(
     requestOptimization({ actor: { ...actor, uid: 'u2' }, origin, id: 'p1', format: 'webp' }, deps),
   ).rejects.toMatchObject({ status: 404 });
+});
+
+it('reads an original only up to the upload limit: a larger one is refused unread, nothing rendered', async () => {
+  const deps = await withReadyMedia();
+  await requestOptimization({ actor, origin, id: 'm1', format: 'webp' }, deps);
+  const command = deps.publisher.sent[0]!.command;
+  deps.media = parseMediaConfig({
+    GOOGLE_CLOUD_PROJECT: 'demo-taskman',
+    MEDIA_MAX_UPLOAD_BYTES: String(photo.length - 1),
+  });
+  const read = vi.spyOn(deps.blobs, 'readRange');
+  await expect(optimizeMedia(command, deps)).rejects.toMatchObject({ code: 'REQUEST.TOO_LARGE' });
+  expect(read).not.toHaveBeenCalled();
+  expect(await deps.blobs.list(deps.media.bucket, 'variants/m1/optimized-')).toEqual([]);
 });

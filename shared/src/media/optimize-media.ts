@@ -12,10 +12,10 @@ import { COMMAND_TOPICS, type Command, OptimizeCommandDataSchema } from '../doma
 import type { Principal } from '../domain/common.schema.ts';
 import type { OutputFormat } from '../domain/image.ts';
 import type { Media } from '../domain/media.schema.ts';
-import { AppError } from '../errors/app-error.ts';
+import { AppError, isAppError } from '../errors/app-error.ts';
 import type { MediaDeps } from '../ports/deps.ts';
 import { ImageRejected } from '../ports/image-processor.ts';
-import { fromMediaDoc, loadOwnMedia, MEDIA, type MediaDoc } from '../stores/media-store.ts';
+import { fromMediaDoc, loadOwnMedia, MEDIA, type MediaDoc, originalSizeCap } from '../stores/media-store.ts';
 
 export async function requestOptimization(
   req: {
@@ -51,18 +51,29 @@ export async function requestOptimization(
   });
 }
 
-/** The worker: renders and records the optimized variant. Non-image failures throw (retry). */
+/**
+ * The worker: renders and records the optimized variant. Storage trouble throws (retry); an
+ * original over the upload cap is refused unread (`REQUEST.TOO_LARGE`, not retried).
+ */
 export async function optimizeMedia(command: Command, deps: MediaDeps): Promise<'done' | 'gone'> {
   const parsed = OptimizeCommandDataSchema.safeParse(command.data);
   // A malformed command can never succeed: not retryable, so it is not retried for ever.
-  if (!parsed.success) throw new AppError('REQUEST.VALIDATION', 'The optimize command is malformed.');
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'data'}: ${i.message}`);
+    throw new AppError('REQUEST.VALIDATION', `The optimize command is malformed: ${issues.join('; ')}.`);
+  }
   const data = parsed.data;
   const doc = (await deps.store.get<MediaDoc>(MEDIA, data.mediaId))?.data;
   if (doc?.status !== 'ready') return 'gone';
   if (doc.appliedCommands?.includes(command.id)) return 'done'; // a redelivery
-  const info = await deps.blobs.stat(doc.bucket, doc.object);
-  if (!info) return 'gone';
-  const bytes = await deps.blobs.readRange(doc.bucket, doc.object, 0, info.size - 1);
+  // The pipeline's cap: a larger original (a newer generation not yet refused) is not read.
+  const bytes = await deps.blobs
+    .read(doc.bucket, doc.object, originalSizeCap(doc, deps.media.maxUploadBytes))
+    .catch((error: unknown) => {
+      if (isAppError(error) && error.code === 'MEDIA.NOT_FOUND') return null;
+      throw error;
+    });
+  if (!bytes) return 'gone';
   const name = `optimized-${data.format}`;
   const width = data.maxWidth ?? 8192;
   let rendered: Awaited<ReturnType<MediaDeps['images']['render']>>;

@@ -11,6 +11,7 @@ import { createLogger, setLogger } from '../logging/logger.ts';
 import { MEDIA, type MediaDoc, mediaIdForObject } from '../stores/media-store.ts';
 import { type MemoryDeps, memoryDeps, seedUser } from '../testing/memory-deps.ts';
 import { type FinalizedObject, processUpload } from './process-upload.ts';
+import { createUpload } from './upload-media.ts';
 
 setLogger(createLogger({ level: 'silent' }));
 const fixtures = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'images');
@@ -198,5 +199,103 @@ describe('what the trigger processes', () => {
     deps.advance(4 * 60_000);
     expect((await processUpload(object, deps)).outcome).toBe('ready');
     expect(deps.publisher.types()).toEqual(['media.uploaded', 'media.processed']);
+  });
+});
+
+describe('an object binds only to a media of the same owner and object', () => {
+  const victim = owner;
+  const attacker = 'ownerB';
+
+  /** The victim's ready media `m1`, with what a takeover would change. */
+  async function victimMedia() {
+    await seedUser(deps, attacker);
+    const object = await upload(`uploads/${victim}/m1/photo.jpg`, fixture('Landscape_1.jpg'));
+    expect(await processUpload(object, deps)).toEqual({ outcome: 'ready', mediaId: 'm1' });
+    const variants = async () =>
+      Promise.all(
+        (await deps.blobs.list(deps.media.bucket, 'variants/m1/')).sort().map(async (name) => {
+          const info = await deps.blobs.stat(deps.media.bucket, name);
+          return `${name}#${info?.generation}`;
+        }),
+      );
+    return { before: await doc('m1'), variants: await variants(), now: variants };
+  }
+
+  it("another owner's object naming my media id becomes their own media and never touches mine", async () => {
+    const mine = await victimMedia();
+    // Not an image: before, the failure wiped my variants and marked my media failed.
+    const hostile = await upload(`uploads/${attacker}/m1/x.jpg`, Buffer.from('<html>not an image</html>'));
+    const failed = await processUpload(hostile, deps);
+    const hostileId = mediaIdForObject(deps.media.bucket, hostile.name);
+    expect(failed).toMatchObject({ outcome: 'failed', mediaId: hostileId });
+    expect(await doc(hostileId)).toMatchObject({ ownerId: attacker, object: hostile.name, status: 'failed' });
+    // An image: before, it replaced my variants and my download.
+    const replacement = await upload(`uploads/${attacker}/m1/y.png`, fixture('blackbug.png'));
+    const replacementId = mediaIdForObject(deps.media.bucket, replacement.name);
+    expect(await processUpload(replacement, deps)).toEqual({ outcome: 'ready', mediaId: replacementId });
+    expect(await doc(replacementId)).toMatchObject({ ownerId: attacker, width: 2048, status: 'ready' });
+
+    expect(await doc('m1')).toEqual(mine.before);
+    expect(await mine.now()).toEqual(mine.variants);
+    const aboutMine = deps.publisher.published.filter((p) => p.envelope.data.mediaId === 'm1');
+    expect(aboutMine.map((p) => p.envelope.eventType)).toEqual(['media.uploaded', 'media.processed']);
+  });
+
+  it("my own second object in my media's folder is a new media too, and a redelivery finds the same one", async () => {
+    const mine = await victimMedia();
+    const other = await upload(`uploads/${victim}/m1/other.webp`, fixture('4.webp'));
+    const id = mediaIdForObject(deps.media.bucket, other.name);
+    expect(await processUpload(other, deps)).toEqual({ outcome: 'ready', mediaId: id });
+    expect(await processUpload(other, deps)).toEqual({ outcome: 'duplicate' });
+    expect(await doc(id)).toMatchObject({ ownerId: victim, object: other.name, filename: 'other.webp' });
+    expect(await doc('m1')).toEqual(mine.before);
+    expect(await mine.now()).toEqual(mine.variants);
+  });
+});
+
+describe('the type is the bytes', () => {
+  const actor = { uid: owner, email: undefined, role: 'member' as const };
+
+  /** Starts an upload through the API declaring `contentType`, then sends `bytes` to its object. */
+  async function declared(filename: string, contentType: string, bytes: Buffer) {
+    const { media } = await createUpload({ actor, filename, contentType, size: bytes.length }, deps);
+    return { id: media.id, object: await upload(`uploads/${owner}/${media.id}/${filename}`, bytes) };
+  }
+
+  it('a ready media records the type sniffed from its bytes, whatever was declared', async () => {
+    // Declared image/png through the API, the bytes are a JPEG.
+    const png = await declared('photo.png', 'image/png', fixture('Landscape_1.jpg'));
+    expect(await processUpload(png.object, deps)).toEqual({ outcome: 'ready', mediaId: png.id });
+    expect(await doc(png.id)).toMatchObject({ status: 'ready', contentType: 'image/jpeg' });
+    // Written straight to storage as application/octet-stream.
+    const direct = await upload(`uploads/${owner}/direct.webp`, fixture('4.webp'));
+    const id = mediaIdForObject(deps.media.bucket, direct.name);
+    expect(await processUpload(direct, deps)).toEqual({ outcome: 'ready', mediaId: id });
+    expect(await doc(id)).toMatchObject({ status: 'ready', contentType: 'image/webp' });
+  });
+
+  it('a failed media is not given the type it claimed', async () => {
+    const page = await declared('page.jpg', 'image/jpeg', Buffer.from('<!DOCTYPE html><p>not an image</p>'));
+    expect(await processUpload(page.object, deps)).toMatchObject({ outcome: 'failed', mediaId: page.id });
+    expect(await doc(page.id)).toMatchObject({ status: 'failed', contentType: 'application/octet-stream' });
+  });
+});
+
+describe('objects over the limit', () => {
+  it('are refused and deleted, not copied to quarantine', async () => {
+    const bytes = fixture('Landscape_1.jpg');
+    deps.media = parseMediaConfig({
+      GOOGLE_CLOUD_PROJECT: 'demo-taskman',
+      MEDIA_MAX_UPLOAD_BYTES: String(bytes.length - 1),
+    });
+    const object = await upload(`uploads/${owner}/big1/photo.jpg`, bytes);
+    expect(await processUpload(object, deps)).toMatchObject({ outcome: 'failed', mediaId: 'big1' });
+    expect(await doc('big1')).toMatchObject({
+      status: 'failed',
+      failureReason: expect.stringMatching(/larger/),
+    });
+    expect(await deps.blobs.stat(deps.media.bucket, object.name)).toBeNull();
+    expect(await deps.blobs.list(deps.media.bucket, 'failed/')).toEqual([]);
+    expect(await deps.blobs.list(deps.media.bucket, 'variants/')).toEqual([]);
   });
 });

@@ -1,7 +1,13 @@
 /**
  * processUpload: the thumbnail pipeline for one finalized object. The story:
- * filter → claim the object generation (once) → check the bytes (type, header, limits)
- * → render the variants → store them → record the outcome with its event.
+ * filter → bind the object to its media and claim its generation (once) → check the bytes
+ * (size, type, header, limits) → render the variants → store them → record the outcome
+ * with its event.
+ *
+ * An object binds only to a media of the same owner and object name: the media id in the
+ * path `uploads/{ownerId}/{mediaId}/…` is a claim anyone can write, so an object naming
+ * another's media (or another file in a media's folder) becomes a media of its own and
+ * never touches that one.
  *
  * Exactly-once in effect: the claim and the outcome are units of work keyed by the
  * object's generation, so a redelivered event for a generation already recorded does
@@ -26,9 +32,11 @@ import type { BlobInfo } from '../ports/blob-store.ts';
 import type { MediaDeps } from '../ports/deps.ts';
 import { type ImageHeader, ImageRejected } from '../ports/image-processor.ts';
 import {
+  bindsTo,
   MEDIA,
   type MediaDoc,
   mediaIdForObject,
+  originalSizeCap,
   parseUploadPath,
   type VariantObject,
 } from '../stores/media-store.ts';
@@ -62,18 +70,20 @@ export async function processUpload(object: FinalizedObject, deps: MediaDeps): P
     return { outcome: 'ignored', reason: 'path not processed' };
   const path = parseUploadPath(object.name);
   if (!path) return { outcome: 'ignored', reason: 'not under uploads/{ownerId}/' };
-  const mediaId = path.mediaId ?? mediaIdForObject(object.bucket, object.name);
 
-  const claim = await claimGeneration(object, mediaId, path, deps);
-  if (claim === 'duplicate') return { outcome: 'duplicate' };
-  if (claim === 'unknown-owner') return { outcome: 'ignored', reason: 'no user owns this upload path' };
+  const claim = await claimGeneration(object, path, deps);
+  if (claim.outcome !== 'claimed') return claim;
+  const { mediaId } = claim;
 
   try {
-    const { width, height, variants } = await renderAndStore(object, mediaId, deps);
-    return await recordOutcome(object, mediaId, deps, { ok: true, width, height, variants });
+    const rendered = await renderAndStore(object, mediaId, deps, claim.sizeCap);
+    return await recordOutcome(object, mediaId, deps, { ok: true, ...rendered });
   } catch (error) {
     if (!(error instanceof ImageRejected)) throw error; // storage or database trouble: retry
-    if (config.failedPrefix) {
+    if (error.reason === 'too-large') {
+      // Refused for its size: it must stop costing storage, so it is deleted, not kept.
+      await deps.blobs.delete(object.bucket, object.name);
+    } else if (config.failedPrefix) {
       await deps.blobs
         .copy(object.bucket, object.name, `${config.failedPrefix}${object.name}`)
         .catch((e: unknown) => logs.quarantineCopyFailed(object.name, e));
@@ -82,17 +92,30 @@ export async function processUpload(object: FinalizedObject, deps: MediaDeps): P
   }
 }
 
+type Claim =
+  | { outcome: 'claimed'; mediaId: string; sizeCap: number }
+  | { outcome: 'duplicate' }
+  | { outcome: 'ignored'; reason: string };
+
 async function claimGeneration(
   object: FinalizedObject,
-  mediaId: string,
-  path: { ownerId: string; filename: string },
+  path: { ownerId: string; mediaId: string | null; filename: string },
   deps: MediaDeps,
-): Promise<'claimed' | 'duplicate' | 'unknown-owner'> {
-  const result = await inUnitOfWork(deps, async (tx, emit) => {
+): Promise<Claim> {
+  const result = await inUnitOfWork(deps, async (tx, emit): Promise<Claim> => {
     const now = deps.clock.now();
-    const existing = (await tx.get<MediaDoc>(MEDIA, mediaId))?.data;
+    let mediaId = path.mediaId ?? mediaIdForObject(object.bucket, object.name);
+    let existing = (await tx.get<MediaDoc>(MEDIA, mediaId))?.data;
+    if (existing && !bindsTo(existing, path.ownerId, object)) {
+      // Not this object's media: the object becomes a media of its own, under its own id.
+      mediaId = mediaIdForObject(object.bucket, object.name);
+      existing = (await tx.get<MediaDoc>(MEDIA, mediaId))?.data;
+      if (existing && !bindsTo(existing, path.ownerId, object)) {
+        return { outcome: 'ignored', reason: 'the media of this name belongs to another object' };
+      }
+    }
     if (existing?.processedGeneration && BigInt(existing.processedGeneration) >= BigInt(object.generation)) {
-      return 'duplicate' as const;
+      return { outcome: 'duplicate' };
     }
     if (
       existing?.lease &&
@@ -103,9 +126,10 @@ async function claimGeneration(
     }
     if (!existing && !(await tx.get(USERS, path.ownerId))) {
       // An object under the prefix of an unknown user: nobody could ever see its media.
-      return 'unknown-owner' as const;
+      return { outcome: 'ignored', reason: 'no user owns this upload path' };
     }
-    const base: MediaDoc = existing ?? {
+    // Processing starts: the retention of a pending media ends.
+    const { expiresAt: _retention, ...base }: MediaDoc = existing ?? {
       id: mediaId,
       ownerId: path.ownerId,
       filename: path.filename,
@@ -151,15 +175,20 @@ async function claimGeneration(
       });
       emit(event);
     }
-    return 'claimed' as const;
+    return { outcome: 'claimed', mediaId, sizeCap: originalSizeCap(existing, deps.media.maxUploadBytes) };
   });
   return result;
 }
 
+/**
+ * Checks and renders the original. `sizeCap` bounds it (the upload limit, or less: the
+ * size its media declared); a larger one is refused (`too-large`) before a byte is read.
+ */
 export async function renderAndStore(
   object: FinalizedObject,
   mediaId: string,
   deps: MediaDeps,
+  sizeCap = deps.media.maxUploadBytes,
 ): Promise<{
   width: number;
   height: number;
@@ -168,8 +197,11 @@ export async function renderAndStore(
 }> {
   const config = deps.media;
   if (object.size === 0) throw new ImageRejected('empty', 'The file is empty.');
-  if (object.size > config.maxUploadBytes) {
-    throw new ImageRejected('unsupported', `The file is larger than ${config.maxUploadBytes} bytes.`);
+  if (object.size > sizeCap) {
+    throw new ImageRejected(
+      'too-large',
+      `The file is larger than ${sizeCap} bytes, the most this upload may have.`,
+    );
   }
   // Read the header from as few bytes as possible (growing the slice when a format needs
   // more), so a decompression bomb or a non-image is refused before the whole file is read.
@@ -231,7 +263,8 @@ export async function recordOutcome(
         ok: true;
         width: number;
         height: number;
-        contentType?: string;
+        /** The type sniffed from the bytes. */
+        contentType: string;
         variants: (Variant & { object: string })[];
       }
     | { ok: false; reason: string },
@@ -246,7 +279,9 @@ export async function recordOutcome(
       if (result.ok) stale.push(...result.variants.map((v) => v.object));
       return { outcome: 'duplicate' } as const;
     }
-    if (doc.sourceGeneration !== object.generation) return { outcome: 'duplicate' } as const;
+    if (doc.sourceGeneration !== object.generation || doc.object !== object.name) {
+      return { outcome: 'duplicate' } as const;
+    }
     const now = deps.clock.now().toISOString();
     const keep = new Set(result.ok ? result.variants.map((v) => v.object) : []);
     stale.push(
@@ -259,7 +294,7 @@ export async function recordOutcome(
           status: 'ready',
           failureReason: null,
           // The bytes decide the type, whatever the client declared.
-          contentType: result.contentType ?? doc.contentType,
+          contentType: result.contentType,
           width: result.width,
           height: result.height,
           variants: [
@@ -278,6 +313,8 @@ export async function recordOutcome(
       : {
           ...doc,
           status: 'failed',
+          // Not an image the pipeline accepts: never the type the client claimed.
+          contentType: 'application/octet-stream',
           failureReason: result.reason,
           width: null,
           height: null,

@@ -2,45 +2,53 @@
  * Starting an upload: a pending media document and either a signed URL the client sends
  * the bytes to (large files never pass through a function) or the bytes themselves,
  * streamed to storage with a hard byte limit. Either way the object's arrival triggers
- * processUpload.
+ * processUpload. The signed URL takes at most the declared size, once; a pending media
+ * carries a retention (`expiresAt`) until processing starts.
  */
+import { type IdempotencyRequest, idempotent } from '../application/idempotency.ts';
 import type { Principal } from '../domain/common.schema.ts';
 import { ACCEPTED_CONTENT_TYPES } from '../domain/image.ts';
 import type { Media } from '../domain/media.schema.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { SignedUrl } from '../ports/blob-store.ts';
 import type { MediaDeps } from '../ports/deps.ts';
-import { fromMediaDoc, MEDIA, type MediaDoc, uploadObjectName } from '../stores/media-store.ts';
+import {
+  fromMediaDoc,
+  MEDIA,
+  type MediaDoc,
+  pendingRetention,
+  uploadObjectName,
+} from '../stores/media-store.ts';
 
 function newMediaDoc(
   deps: MediaDeps,
   actor: Principal,
-  filename: string,
-  contentType: string,
-  size: number,
+  upload: { filename: string; contentType: string; size: number; sizeLimit: number },
 ): MediaDoc {
   const id = deps.ids.newId();
-  const now = deps.clock.now().toISOString();
+  const now = deps.clock.now();
   return {
     id,
     ownerId: actor.uid,
-    filename,
-    contentType,
-    size,
+    filename: upload.filename,
+    contentType: upload.contentType,
+    size: upload.size,
     status: 'pending',
     failureReason: null,
     width: null,
     height: null,
     variants: [],
     taskIds: [],
-    createdAt: now,
-    updatedAt: now,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
     bucket: deps.media.bucket,
-    object: uploadObjectName(actor.uid, id, safeObjectFilename(filename)),
+    object: uploadObjectName(actor.uid, id, safeObjectFilename(upload.filename)),
     sourceGeneration: null,
     processedGeneration: null,
     lease: null,
     variantObjects: [],
+    sizeLimit: upload.sizeLimit,
+    ...pendingRetention(now, deps.media.pendingRetentionHours),
   };
 }
 
@@ -65,20 +73,42 @@ function checkDeclared(contentType: string, size: number, limit: number): void {
   }
 }
 
-/** POST /v1/media/uploads: a pending media and a signed PUT URL for its bytes. */
+/**
+ * POST /v1/media/uploads: a pending media and a signed PUT URL for its bytes, good for at
+ * most the declared size and for one upload. A repeat with the same Idempotency-Key and
+ * body replays the first answer.
+ */
 export async function createUpload(
-  req: { actor: Principal; filename: string; contentType: string; size: number },
+  req: {
+    actor: Principal;
+    filename: string;
+    contentType: string;
+    size: number;
+    idempotency?: IdempotencyRequest;
+  },
   deps: MediaDeps,
-): Promise<{ media: Media; upload: SignedUrl }> {
+): Promise<{ media: Media; upload: SignedUrl; replayed: boolean }> {
   checkDeclared(req.contentType, req.size, deps.media.maxUploadBytes);
-  const doc = newMediaDoc(deps, req.actor, req.filename, req.contentType.toLowerCase(), req.size);
-  await deps.store.transact(async (tx) => tx.create(MEDIA, doc.id, doc));
-  const upload = await deps.blobs.signedUrl(doc.bucket, doc.object, {
-    method: 'PUT',
-    expiresInSeconds: deps.media.uploadUrlTtlSeconds,
-    contentType: doc.contentType,
-  });
-  return { media: fromMediaDoc(doc), upload };
+  const { result, replayed } = await deps.store.transact((tx) =>
+    idempotent(tx, deps, req.idempotency, async () => {
+      const doc = newMediaDoc(deps, req.actor, {
+        filename: req.filename,
+        contentType: req.contentType.toLowerCase(),
+        size: req.size,
+        sizeLimit: req.size,
+      });
+      tx.create(MEDIA, doc.id, doc);
+      const upload = await deps.blobs.signedUrl(doc.bucket, doc.object, {
+        method: 'PUT',
+        expiresInSeconds: deps.media.uploadUrlTtlSeconds,
+        contentType: doc.contentType,
+        maxBytes: req.size,
+        ifGenerationMatch: '0',
+      });
+      return { media: fromMediaDoc(doc), upload };
+    }),
+  );
+  return { ...result, replayed };
 }
 
 /**
@@ -97,7 +127,12 @@ export async function uploadMedia(
 ): Promise<Media> {
   const limit = deps.media.maxMultipartBytes;
   checkDeclared(req.contentType, req.declaredSize ?? 0, limit);
-  const doc = newMediaDoc(deps, req.actor, req.filename, req.contentType.toLowerCase(), 0);
+  const doc = newMediaDoc(deps, req.actor, {
+    filename: req.filename,
+    contentType: req.contentType.toLowerCase(),
+    size: 0,
+    sizeLimit: limit,
+  });
   await deps.store.transact(async (tx) => tx.create(MEDIA, doc.id, doc));
   try {
     const info = await deps.blobs.write(doc.bucket, doc.object, req.body, {

@@ -17,6 +17,36 @@ export interface WriteOptions {
   ifGenerationMatch?: string;
 }
 
+/** What a signed URL is good for. */
+export interface SignOptions {
+  method: 'GET' | 'PUT';
+  expiresInSeconds: number;
+  /** PUT only: the Content-Type the upload must declare. */
+  contentType?: string;
+  /** PUT only: the most bytes the upload may have (`x-goog-content-length-range: 0,maxBytes`). */
+  maxBytes?: number;
+  /** PUT only: '0' makes the URL good for one upload (`x-goog-if-generation-match: 0`). */
+  ifGenerationMatch?: string;
+  responseDisposition?: string;
+  /** GET only: the Content-Type the download is served with. */
+  responseType?: string;
+}
+
+/**
+ * The headers a PUT to a URL signed with `options` must carry: they are part of the
+ * signature, and Cloud Storage enforces the size range and the precondition they state.
+ */
+export function signedPutHeaders(options: SignOptions): Record<string, string> {
+  if (options.method !== 'PUT') return {};
+  return {
+    ...(options.contentType ? { 'Content-Type': options.contentType } : {}),
+    ...(options.maxBytes !== undefined ? { 'x-goog-content-length-range': `0,${options.maxBytes}` } : {}),
+    ...(options.ifGenerationMatch !== undefined
+      ? { 'x-goog-if-generation-match': options.ifGenerationMatch }
+      : {}),
+  };
+}
+
 export interface SignedUrl {
   url: string;
   method: 'GET' | 'PUT';
@@ -42,18 +72,7 @@ export interface BlobStore {
   /** Every object name under a prefix. */
   list(bucket: string, prefix: string): Promise<string[]>;
   copy(bucket: string, from: string, to: string): Promise<void>;
-  signedUrl(
-    bucket: string,
-    name: string,
-    options: {
-      method: 'GET' | 'PUT';
-      expiresInSeconds: number;
-      contentType?: string;
-      responseDisposition?: string;
-      /** GET only: the Content-Type the download is served with. */
-      responseType?: string;
-    },
-  ): Promise<SignedUrl>;
+  signedUrl(bucket: string, name: string, options: SignOptions): Promise<SignedUrl>;
   /** A cheap round trip for health checks: reads the bucket's metadata (fails when it is absent). */
   ping(bucket: string): Promise<void>;
 }

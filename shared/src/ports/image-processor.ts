@@ -37,7 +37,7 @@ export interface RenderResult {
 /** Why an image was refused, in words a user can read. */
 export class ImageRejected extends Error {
   constructor(
-    readonly reason: 'unsupported' | 'too-many-pixels' | 'truncated' | 'corrupt' | 'empty',
+    readonly reason: 'unsupported' | 'too-many-pixels' | 'truncated' | 'corrupt' | 'empty' | 'too-large',
     message: string,
   ) {
     super(message);

@@ -95,6 +95,8 @@ export function readFilePart(req: IncomingMessage, field: string, maxBytes: numb
     try {
       parser = busboy({
         headers: req.headers,
+        // The name as sent (no silent basename): the caller validates it.
+        preservePath: true,
         limits: { files: 1, fields: 0, parts: 1, fileSize: maxBytes + 1 },
       });
     } catch {
@@ -117,7 +119,7 @@ export function readFilePart(req: IncomingMessage, field: string, maxBytes: numb
       file.on('error', () => guarded.destroy(malformed()));
       file.pipe(guarded);
       resolve({
-        filename: info.filename || 'upload',
+        filename: info.filename ?? '',
         contentType: info.mimeType || 'application/octet-stream',
         stream: guarded,
       });

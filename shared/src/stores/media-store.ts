@@ -33,6 +33,13 @@ export interface MediaDoc extends Media, DocData {
   configHash?: string;
   /** Ids of the last commands applied (redeliveries are skipped). */
   appliedCommands?: string[];
+  /**
+   * The most bytes the original may have: the size declared for a signed upload, the
+   * multipart limit for `POST /v1/media` (absent for uploads made without the API).
+   */
+  sizeLimit?: number;
+  /** Set while pending: Firestore's TTL policy deletes a media whose bytes never arrive. */
+  expiresAt?: Date;
 }
 
 export function fromMediaDoc(data: DocData): Media {
@@ -66,6 +73,32 @@ export function parseUploadPath(
     return { ownerId: parts[0]!, mediaId: null, filename: parts.at(-1)! };
   }
   return null;
+}
+
+/**
+ * Whether an object may bind to a media document: only one of the same owner and the same
+ * object. Anything else (another owner's media id under one's own prefix, another file in
+ * a media's folder) must never touch that document.
+ */
+export function bindsTo(
+  doc: Pick<MediaDoc, 'ownerId' | 'bucket' | 'object'>,
+  ownerId: string,
+  object: { bucket: string; name: string },
+): boolean {
+  return doc.ownerId === ownerId && doc.bucket === object.bucket && doc.object === object.name;
+}
+
+/** The most bytes the original of `doc` may have: its own limit within the upload limit. */
+export function originalSizeCap(
+  doc: Pick<MediaDoc, 'sizeLimit'> | undefined,
+  maxUploadBytes: number,
+): number {
+  return Math.min(maxUploadBytes, doc?.sizeLimit ?? maxUploadBytes);
+}
+
+/** How long a pending media is kept if its bytes never arrive (the TTL field of `MEDIA`). */
+export function pendingRetention(now: Date, hours: number): Pick<MediaDoc, 'expiresAt'> {
+  return { expiresAt: new Date(now.getTime() + hours * 3_600_000) };
 }
 
 /** A stable media id for an object uploaded without the API (same object → same id). */

@@ -16,7 +16,7 @@ resource "google_storage_bucket" "media" {
   cors {
     origin          = var.cors_origins
     method          = ["GET", "HEAD", "PUT", "POST", "OPTIONS"]
-    response_header = ["Content-Type", "Content-Length", "Content-Range", "ETag", "x-goog-resumable", "x-goog-meta-*"]
+    response_header = ["Content-Type", "Content-Length", "Content-Range", "ETag", "x-goog-resumable", "x-goog-meta-*", "x-goog-content-length-range", "x-goog-if-generation-match"]
     max_age_seconds = 3600
   }
 

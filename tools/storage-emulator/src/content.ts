@@ -8,7 +8,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { BlobWriter } from './blobs.ts';
 import { crc32c, crc32cBase64 } from './crc32c.ts';
-import { StorageError } from './errors.ts';
+import { errors, StorageError } from './errors.ts';
 import type { Content } from './records.ts';
 
 /** Running MD5 + CRC32C (+ optional SHA-256) over bytes in order. */
@@ -85,20 +85,59 @@ export function checkHashes(actual: ReturnType<ContentHasher['digest']>, expecte
   }
 }
 
+/** The sizes a request's `x-goog-content-length-range: MIN,MAX` allows, both inclusive. */
+export interface LengthRange {
+  min: number;
+  max: number;
+}
+
+/** The request's `x-goog-content-length-range` (applied whether signed or not, as GCS does). */
+export function lengthRangeOf(headers: IncomingHttpHeaders): LengthRange | undefined {
+  const value = headers['x-goog-content-length-range'];
+  if (value === undefined) return undefined;
+  const m = String(value).match(/^\s*(\d{1,15})\s*,\s*(\d{1,15})\s*$/);
+  if (!m || Number(m[1]) > Number(m[2])) {
+    throw errors.badRequest(`Invalid x-goog-content-length-range: '${String(value)}' (expected MIN,MAX).`);
+  }
+  return { min: Number(m[1]), max: Number(m[2]) };
+}
+
 /**
- * Streams `source` into `writer`, hashing on the way, and checks `expected`. On any failure
- * (client gone, checksum mismatch) the partial blob is discarded and the error rethrown.
+ * Refuses what cannot fit the range before any body is read: a Content-Length outside it.
+ * The bytes themselves are counted as they arrive (`writeContent`), so a chunked body or a
+ * lying length is refused too.
+ */
+export function checkAnnouncedLength(headers: IncomingHttpHeaders, range: LengthRange | undefined): void {
+  const announced = headers['content-length'];
+  if (!range || announced === undefined || !/^\d+$/.test(announced)) return;
+  const size = Number(announced);
+  if (size > range.max || size < range.min) throw errors.lengthOutOfRange(size, range);
+}
+
+/**
+ * Streams `source` into `writer`, hashing on the way, and checks `expected` and `range`. On
+ * any failure (client gone, checksum mismatch, too many or too few bytes) the partial blob
+ * is discarded and the error rethrown.
  */
 export async function writeContent(
   writer: BlobWriter,
   source: AsyncIterable<Buffer>,
   expected: ExpectedHashes = {},
+  range?: LengthRange,
 ): Promise<Content> {
   const hasher = new ContentHasher({ sha256: expected.sha256Hex !== undefined });
+  let received = 0;
   try {
     for await (const chunk of source) {
+      received += chunk.length;
+      // Past the range nothing more is kept, but the body is read to its end: the client
+      // reads our answer only once it has sent it.
+      if (range && received > range.max) continue;
       hasher.update(chunk);
       await writer.append(chunk);
+    }
+    if (range && (received > range.max || received < range.min)) {
+      throw errors.lengthOutOfRange(received, range);
     }
     const digest = hasher.digest();
     checkHashes(digest, expected);

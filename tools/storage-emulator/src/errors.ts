@@ -111,6 +111,22 @@ export const errors = {
       details,
       location: { type: 'header', name: location },
     }),
+  /** Outside a request's `x-goog-content-length-range`: GCS's 400 EntityTooLarge / EntityTooSmall. */
+  lengthOutOfRange: (size: number, range: { min: number; max: number }) =>
+    new StorageError({
+      status: 400,
+      reason: 'invalid',
+      ...(size > range.max
+        ? {
+            xmlCode: 'EntityTooLarge',
+            message: 'Your proposed upload exceeds the maximum allowed object size.',
+          }
+        : {
+            xmlCode: 'EntityTooSmall',
+            message: 'Your proposed upload is smaller than the minimum allowed object size.',
+          }),
+      details: `${size > range.max ? 'More than' : 'Only'} ${size > range.max ? range.max : size} bytes; x-goog-content-length-range: ${range.min},${range.max}.`,
+    }),
   badRequest: (message: string, reason = 'invalid') =>
     new StorageError({ status: 400, reason, xmlCode: 'InvalidArgument', message }),
   conflict: (message: string) =>

@@ -221,6 +221,60 @@ describe('signed URLs', () => {
     expect((await file('once.bin').download())[0].toString()).toBe('first');
   });
 
+  it('bounds a write to a signed x-goog-content-length-range (400 EntityTooLarge / EntityTooSmall), body streamed or not', async () => {
+    const range = { 'x-goog-content-length-range': '10,100' };
+    const [url] = await file('bounded.bin').getSignedUrl({
+      version: 'v4',
+      action: 'write',
+      expires: minutes(15),
+      extensionHeaders: { ...range, 'x-goog-if-generation-match': '0' },
+    });
+    const headers = { ...range, 'x-goog-if-generation-match': '0' };
+    const put = (body: Uint8Array | ReadableStream<Uint8Array>, extra: Record<string, string> = {}) =>
+      fetch(url, { method: 'PUT', headers: { ...headers, ...extra }, body, duplex: 'half' } as RequestInit);
+    expect(await xmlError(await put(testBytes(101, 1)))).toEqual({ status: 400, code: 'EntityTooLarge' });
+    expect(await xmlError(await put(testBytes(9, 1)))).toEqual({ status: 400, code: 'EntityTooSmall' });
+    // Without a Content-Length the bytes are counted as they arrive.
+    const streamed = (size: number) =>
+      new ReadableStream({
+        start(controller) {
+          for (let at = 0; at < size; at += 40) controller.enqueue(testBytes(Math.min(40, size - at), at));
+          controller.close();
+        },
+      });
+    expect(await xmlError(await put(streamed(1_000)))).toEqual({ status: 400, code: 'EntityTooLarge' });
+    expect(await xmlError(await put(streamed(5)))).toEqual({ status: 400, code: 'EntityTooSmall' });
+    expect((await file('bounded.bin').exists())[0]).toBe(false);
+    // The range is signed: another one (or none) is another request.
+    expect(
+      await xmlError(await put(testBytes(50, 2), { 'x-goog-content-length-range': '0,1000000' })),
+    ).toEqual({ status: 403, code: 'SignatureDoesNotMatch' });
+    const data = testBytes(100, 3);
+    expect((await put(data)).status).toBe(200);
+    expect(await xmlError(await put(testBytes(50, 4)))).toEqual({ status: 412, code: 'PreconditionFailed' });
+    expect((await file('bounded.bin').download())[0].equals(data)).toBe(true);
+  });
+
+  it('bounds a resumable upload opened with x-goog-content-length-range to that range', async () => {
+    const range = { 'x-goog-content-length-range': '0,300000' };
+    const [url] = await file('bounded-resumable.bin').getSignedUrl({
+      version: 'v4',
+      action: 'resumable',
+      expires: minutes(15),
+      extensionHeaders: range,
+    });
+    const start = await fetch(url, { method: 'POST', headers: { 'x-goog-resumable': 'start', ...range } });
+    expect(start.status).toBe(201);
+    const data = testBytes(400_000, 23);
+    const last = await fetch(start.headers.get('location')!, {
+      method: 'PUT',
+      headers: { 'content-range': `bytes 0-${data.length - 1}/${data.length}` },
+      body: data,
+    });
+    expect(await xmlError(last)).toEqual({ status: 400, code: 'EntityTooLarge' });
+    expect((await file('bounded-resumable.bin').exists())[0]).toBe(false);
+  });
+
   it('opens a resumable session with a signed POST and finishes it with unsigned PUTs', async () => {
     const data = testBytes(600_000, 22);
     const [url] = await file('resumable.bin').getSignedUrl({

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { BlobWriter } from './blobs.ts';
-import { ContentHasher } from './content.ts';
+import { ContentHasher, type LengthRange } from './content.ts';
 import { errors } from './errors.ts';
 import type { Preconditions } from './preconditions.ts';
 import type { Content, ObjectFields, ObjectRecord } from './records.ts';
@@ -25,6 +25,8 @@ export interface UploadTarget {
   preconditions: Preconditions;
   /** From `X-Upload-Content-Length`, when the client announced it. */
   declaredSize?: number;
+  /** From the `x-goog-content-length-range` the session was opened with. */
+  lengthRange?: LengthRange;
 }
 
 export class UploadSession {

@@ -6,7 +6,14 @@
  * its body is read; preconditions are checked again when the object is committed.
  */
 import type { OutgoingHttpHeaders } from 'node:http';
-import { checkHashes, type ExpectedHashes, expectedHashes, writeContent } from './content.ts';
+import {
+  checkAnnouncedLength,
+  checkHashes,
+  type ExpectedHashes,
+  expectedHashes,
+  lengthRangeOf,
+  writeContent,
+} from './content.ts';
 import type { Deps } from './deps.ts';
 import { objectHeaders } from './downloads.ts';
 import { errors, type StorageError } from './errors.ts';
@@ -73,10 +80,13 @@ async function mediaUpload(
   if (type) fields.contentType = type;
   const encoding = ctx.query.get('contentEncoding');
   if (encoding) fields.contentEncoding = encoding;
+  const range = lengthRangeOf(ctx.req.headers);
+  checkAnnouncedLength(ctx.req.headers, range);
   const content = await writeContent(
     await deps.store.createWriter(),
     ctx.req,
     expectedHashes(ctx.req.headers),
+    range,
   );
   const record = await deps.store.insertObject(bucket, name, content, fields, preconditions);
   sendJson(ctx, 200, objectResource(record, ctx.baseUrl));
@@ -92,6 +102,7 @@ async function multipartUpload(ctx: Context, deps: Deps, bucket: string, precond
       await deps.store.createWriter(),
       multipart.media,
       expectedHashes(ctx.req.headers),
+      lengthRangeOf(ctx.req.headers),
     );
     const record = await deps.store.insertObject(bucket, name, content, fields, preconditions);
     await multipart.rest();
@@ -116,7 +127,14 @@ async function startResumable(ctx: Context, deps: Deps, bucket: string, precondi
   if (typeof announcedType === 'string' && announcedType && !fields.contentType)
     fields.contentType = announcedType;
   const name = precheck(deps, bucket, ctx.query.get('name') ?? nameIn(metadata), preconditions);
-  const target: UploadTarget = { bucket, name, fields, preconditions };
+  const range = lengthRangeOf(ctx.req.headers);
+  const target: UploadTarget = {
+    bucket,
+    name,
+    fields,
+    preconditions,
+    ...(range ? { lengthRange: range } : {}),
+  };
   const declared = ctx.req.headers['x-upload-content-length'];
   if (typeof declared === 'string' && /^\d+$/.test(declared)) target.declaredSize = Number(declared);
   const session = await deps.sessions.create(target, 'json');
@@ -188,6 +206,11 @@ async function putToSession(ctx: Context, deps: Deps, session: UploadSession): P
           skip -= n;
         }
         if (data.length === 0) continue;
+        const range = session.target.lengthRange;
+        if (range && session.received + data.length > range.max) {
+          refusal = errors.lengthOutOfRange(session.received + data.length, range);
+          continue;
+        }
         const limit = spec.total ?? session.target.declaredSize;
         if (limit !== undefined && session.received + data.length > limit) {
           // Keep reading (and discarding) so the client can read this answer.
@@ -220,6 +243,10 @@ async function finalize(ctx: Context, deps: Deps, session: UploadSession, expect
   const content = await session.finish();
   let record: ObjectRecord;
   try {
+    const range = target.lengthRange;
+    if (range && (content.size < range.min || content.size > range.max)) {
+      throw errors.lengthOutOfRange(content.size, range);
+    }
     if (target.declaredSize !== undefined && content.size !== target.declaredSize) {
       throw errors.badRequest(
         `The upload has ${content.size} bytes but X-Upload-Content-Length announced ${target.declaredSize}.`,

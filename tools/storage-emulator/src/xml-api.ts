@@ -2,11 +2,19 @@
  * The XML API, path style (`/{bucket}/{object}`), for what browsers and other clients do
  * with V4 signed URLs: GET/HEAD to download, PUT to upload, DELETE, and POST with
  * `x-goog-resumable: start` to open a resumable session (whose `upload_id` URL then takes
- * PUTs without a signature, as in GCS), with the bucket's CORS rules applied. Every other
+ * PUTs without a signature, as in GCS), with the bucket's CORS rules applied. A write's
+ * `x-goog-content-length-range` bounds its size (400 EntityTooLarge / EntityTooSmall) and
+ * `x-goog-if-generation-match` its precondition (412), for a session too. Every other
  * request is anonymous and refused: this emulator has no public objects.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { type ExpectedHashes, expectedHashes, writeContent } from './content.ts';
+import {
+  checkAnnouncedLength,
+  type ExpectedHashes,
+  expectedHashes,
+  lengthRangeOf,
+  writeContent,
+} from './content.ts';
 import { answerPreflight, corsHeaders } from './cors.ts';
 import type { Deps } from './deps.ts';
 import { objectHeaders, sendObject } from './downloads.ts';
@@ -73,12 +81,14 @@ export async function handleXmlApi(ctx: Context, deps: Deps, segments: string[])
       });
     }
     case 'PUT': {
+      const range = lengthRangeOf(ctx.req.headers);
+      checkAnnouncedLength(ctx.req.headers, range);
       checkPreconditions(deps.store.peek(bucket, name), preconditions, 'write');
       const expected: ExpectedHashes = expectedHashes(ctx.req.headers);
       if (signature.payloadSha256 && signature.payloadSha256 !== 'UNSIGNED-PAYLOAD') {
         expected.sha256Hex = signature.payloadSha256;
       }
-      const content = await writeContent(await deps.store.createWriter(), ctx.req, expected);
+      const content = await writeContent(await deps.store.createWriter(), ctx.req, expected, range);
       const fields = fieldsFromHeaders(ctx.req.headers);
       const record = await deps.store.insertObject(bucket, name, content, fields, preconditions);
       return sendEmpty(ctx, 200, objectHeaders(record, false));
@@ -94,8 +104,15 @@ export async function handleXmlApi(ctx: Context, deps: Deps, segments: string[])
         throw errors.notImplemented('POST on the XML API other than `x-goog-resumable: start`');
       }
       checkPreconditions(deps.store.peek(bucket, name), preconditions, 'write');
+      const range = lengthRangeOf(ctx.req.headers);
       const session = await deps.sessions.create(
-        { bucket, name, fields: fieldsFromHeaders(ctx.req.headers), preconditions },
+        {
+          bucket,
+          name,
+          fields: fieldsFromHeaders(ctx.req.headers),
+          preconditions,
+          ...(range ? { lengthRange: range } : {}),
+        },
         'xml',
       );
       const path = name.split('/').map(encodeURIComponent).join('/');

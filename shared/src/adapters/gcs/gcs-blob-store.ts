@@ -7,7 +7,14 @@
 import { pipeline } from 'node:stream/promises';
 import type * as StorageSdk from '@google-cloud/storage';
 import { AppError, isAppError } from '../../errors/app-error.ts';
-import type { BlobInfo, BlobStore, SignedUrl, WriteOptions } from '../../ports/blob-store.ts';
+import {
+  type BlobInfo,
+  type BlobStore,
+  type SignedUrl,
+  type SignOptions,
+  signedPutHeaders,
+  type WriteOptions,
+} from '../../ports/blob-store.ts';
 
 export interface GcsBlobStoreOptions {
   projectId: string;
@@ -114,7 +121,8 @@ export class GcsBlobStore implements BlobStore {
     if (!info) throw new AppError('MEDIA.NOT_FOUND', 'The object does not exist.');
     if (info.size > maxBytes)
       throw new AppError('REQUEST.TOO_LARGE', `The object is larger than ${maxBytes} bytes.`);
-    const file = await this.file(bucket, name);
+    // The generation measured, not whatever replaced it meanwhile.
+    const file = (await this.storage()).bucket(bucket).file(name, { generation: info.generation });
     return this.call('read', async () => (await file.download())[0]);
   }
 
@@ -180,37 +188,26 @@ export class GcsBlobStore implements BlobStore {
     await this.call('copy', async () => void (await file.copy(storage.bucket(bucket).file(to))));
   }
 
-  async signedUrl(
-    bucket: string,
-    name: string,
-    options: {
-      method: 'GET' | 'PUT';
-      expiresInSeconds: number;
-      contentType?: string;
-      responseDisposition?: string;
-      /** GET only: the Content-Type the download is served with. */
-      responseType?: string;
-    },
-  ): Promise<SignedUrl> {
+  async signedUrl(bucket: string, name: string, options: SignOptions): Promise<SignedUrl> {
     const file = await this.file(bucket, name);
     const expires = Date.now() + options.expiresInSeconds * 1000;
+    const headers = signedPutHeaders(options);
+    // Signed as extension headers: Cloud Storage enforces the size range and the
+    // precondition, and refuses a PUT that leaves them out or changes them.
+    const { 'Content-Type': contentType, ...extensionHeaders } = headers;
     const [url] = await this.call('sign', () =>
       file.getSignedUrl({
         version: 'v4',
         action: options.method === 'PUT' ? 'write' : 'read',
         expires,
-        ...(options.contentType && options.method === 'PUT' ? { contentType: options.contentType } : {}),
+        ...(contentType ? { contentType } : {}),
+        ...(Object.keys(extensionHeaders).length > 0 ? { extensionHeaders } : {}),
         ...(options.responseDisposition ? { responseDisposition: options.responseDisposition } : {}),
         ...(options.responseType ? { responseType: options.responseType } : {}),
         ...(this.options.signedUrlHost ? { host: this.options.signedUrlHost } : {}),
       }),
     );
-    return {
-      url,
-      method: options.method,
-      headers: options.contentType && options.method === 'PUT' ? { 'Content-Type': options.contentType } : {},
-      expiresAt: new Date(expires).toISOString(),
-    };
+    return { url, method: options.method, headers, expiresAt: new Date(expires).toISOString() };
   }
 
   async ping(bucket: string): Promise<void> {

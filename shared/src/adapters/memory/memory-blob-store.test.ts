@@ -38,6 +38,52 @@ describe('MemoryBlobStore signed URLs', () => {
     expect((await store.stat(BUCKET, 'uploads/u/m/a b.jpg'))?.contentType).toBe('image/jpeg');
   });
 
+  it('a PUT URL bounds the size it was signed for and works once, as GCS answers', async () => {
+    const store = new MemoryBlobStore();
+    const put = await store.signedUrl(BUCKET, 'uploads/u/m/a.jpg', {
+      method: 'PUT',
+      expiresInSeconds: 60,
+      contentType: 'image/jpeg',
+      maxBytes: bytes.length,
+      ifGenerationMatch: '0',
+    });
+    expect(put.headers).toEqual({
+      'Content-Type': 'image/jpeg',
+      'x-goog-content-length-range': `0,${bytes.length}`,
+      'x-goog-if-generation-match': '0',
+    });
+    const tooLarge = await store.fetchSigned(put.url, {
+      method: 'PUT',
+      headers: put.headers,
+      body: Buffer.concat([bytes, Buffer.from('x')]),
+    });
+    expect(tooLarge.status).toBe(400);
+    expect(tooLarge.body.toString()).toContain('<Code>EntityTooLarge</Code>');
+    expect(await store.stat(BUCKET, 'uploads/u/m/a.jpg')).toBeNull();
+    // The signed headers are part of the signature: left out or changed, the URL is refused.
+    for (const headers of [
+      { 'Content-Type': 'image/jpeg' } as Record<string, string>,
+      { ...put.headers, 'x-goog-content-length-range': '0,999999999' },
+      { ...put.headers, 'x-goog-if-generation-match': '1' },
+    ]) {
+      const refused = await store.fetchSigned(put.url, { method: 'PUT', headers, body: bytes });
+      expect(refused.status).toBe(403);
+      expect(refused.body.toString()).toContain('SignatureDoesNotMatch');
+    }
+    expect(await store.stat(BUCKET, 'uploads/u/m/a.jpg')).toBeNull();
+    expect(
+      (await store.fetchSigned(put.url, { method: 'PUT', headers: put.headers, body: bytes })).status,
+    ).toBe(200);
+    const again = await store.fetchSigned(put.url, {
+      method: 'PUT',
+      headers: put.headers,
+      body: Buffer.from('\xff\xd8\xff other', 'latin1'),
+    });
+    expect(again.status).toBe(412);
+    expect(again.body.toString()).toContain('<Code>PreconditionFailed</Code>');
+    expect(await store.read(BUCKET, 'uploads/u/m/a.jpg', 1_000)).toEqual(bytes);
+  });
+
   it('a GET URL serves the bytes, with the disposition asked for; 404 once they are gone', async () => {
     const store = new MemoryBlobStore();
     await store.write(BUCKET, 'o', bytes, { contentType: 'image/jpeg' });

@@ -3,10 +3,18 @@
  * use cases. Two stand-ins for what Cloud Storage does around the API: `onWrite` listeners
  * hear every completed write (the bucket's finalize notifications), and `fetchSigned`
  * answers a request to one of its `memory://` signed URLs as Cloud Storage answers a V4
- * signed URL (method, expiry and signed Content-Type enforced).
+ * signed URL (method, expiry and signed headers enforced; `x-goog-content-length-range`
+ * and `x-goog-if-generation-match` applied).
  */
-import { AppError } from '../../errors/app-error.ts';
-import type { BlobInfo, BlobStore, SignedUrl, WriteOptions } from '../../ports/blob-store.ts';
+import { AppError, isAppError } from '../../errors/app-error.ts';
+import {
+  type BlobInfo,
+  type BlobStore,
+  type SignedUrl,
+  type SignOptions,
+  signedPutHeaders,
+  type WriteOptions,
+} from '../../ports/blob-store.ts';
 
 interface Blob {
   bytes: Buffer;
@@ -29,6 +37,8 @@ export interface SignedResponse {
 }
 
 const SIGNED_URL = /^memory:\/\/([^/?]+)\/([^?]+)\?(.*)$/;
+/** Query prefix of the headers a URL was signed with. */
+const SIGNED_HEADER = 'signed-';
 
 function refusal(status: number, code: string, message: string): SignedResponse {
   return {
@@ -154,34 +164,30 @@ export class MemoryBlobStore implements BlobStore {
     });
   }
 
-  async signedUrl(
-    bucket: string,
-    name: string,
-    options: {
-      method: 'GET' | 'PUT';
-      expiresInSeconds: number;
-      contentType?: string;
-      responseDisposition?: string;
-    },
-  ): Promise<SignedUrl> {
+  async signedUrl(bucket: string, name: string, options: SignOptions): Promise<SignedUrl> {
     this.check();
     const expires = Date.now() + options.expiresInSeconds * 1000;
-    const contentType = options.method === 'PUT' ? options.contentType : undefined;
+    const headers = signedPutHeaders(options);
     const query = new URLSearchParams({ method: options.method, expires: String(expires) });
-    if (contentType) query.set('contentType', contentType);
+    // The signed headers travel in the URL (a real signature covers them the same way).
+    for (const [header, value] of Object.entries(headers))
+      query.set(`${SIGNED_HEADER}${header.toLowerCase()}`, value);
     if (options.responseDisposition) query.set('response-content-disposition', options.responseDisposition);
     return {
       url: `memory://${bucket}/${encodeURIComponent(name)}?${query}`,
       method: options.method,
-      headers: contentType ? { 'Content-Type': contentType } : {},
+      headers,
       expiresAt: new Date(expires).toISOString(),
     };
   }
 
   /**
    * Answers a request to a URL `signedUrl` made, as Cloud Storage answers a V4 signed URL:
-   * another method or Content-Type than signed → 403 SignatureDoesNotMatch, past its expiry
-   * → 400 ExpiredToken, GET of an absent object → 404 NoSuchKey; a PUT writes the object.
+   * another method than signed, or a signed header left out or changed → 403
+   * SignatureDoesNotMatch, past its expiry → 400 ExpiredToken, a body outside
+   * `x-goog-content-length-range` → 400 EntityTooLarge / EntityTooSmall, an
+   * `x-goog-if-generation-match` that does not hold → 412 PreconditionFailed, GET of an
+   * absent object → 404 NoSuchKey; a PUT writes the object.
    */
   async fetchSigned(url: string, request: SignedRequest): Promise<SignedResponse> {
     const match = url.match(SIGNED_URL);
@@ -194,16 +200,46 @@ export class MemoryBlobStore implements BlobStore {
     );
     if (query.get('method') !== request.method.toUpperCase())
       return refusal(403, 'SignatureDoesNotMatch', 'The request method is not the signed one.');
-    const signedType = query.get('contentType');
-    if (signedType !== null && headers['content-type'] !== signedType)
-      return refusal(403, 'SignatureDoesNotMatch', 'The Content-Type is not the signed one.');
+    for (const [key, value] of query) {
+      if (key.startsWith(SIGNED_HEADER) && headers[key.slice(SIGNED_HEADER.length)] !== value)
+        return refusal(
+          403,
+          'SignatureDoesNotMatch',
+          `The ${key.slice(SIGNED_HEADER.length)} header is not the signed one.`,
+        );
+    }
     if (!(Date.now() <= Number(query.get('expires'))))
       return refusal(400, 'ExpiredToken', 'Invalid argument.');
     this.check();
     if (request.method.toUpperCase() === 'PUT') {
-      await this.write(bucket, name, request.body ?? Buffer.alloc(0), {
-        contentType: headers['content-type'] ?? 'application/octet-stream',
-      });
+      const body = request.body ?? Buffer.alloc(0);
+      const range = headers['x-goog-content-length-range']?.match(/^(\d+),(\d+)$/);
+      if (range && body.length > Number(range[2]))
+        return refusal(
+          400,
+          'EntityTooLarge',
+          'Your proposed upload exceeds the maximum allowed object size.',
+        );
+      if (range && body.length < Number(range[1]))
+        return refusal(
+          400,
+          'EntityTooSmall',
+          'Your proposed upload is smaller than the minimum allowed object size.',
+        );
+      const ifGenerationMatch = headers['x-goog-if-generation-match'];
+      try {
+        await this.write(bucket, name, body, {
+          contentType: headers['content-type'] ?? 'application/octet-stream',
+          ...(ifGenerationMatch !== undefined ? { ifGenerationMatch } : {}),
+        });
+      } catch (error) {
+        if (!isAppError(error) || error.code !== 'PRECONDITION.FAILED') throw error;
+        return refusal(
+          412,
+          'PreconditionFailed',
+          'At least one of the pre-conditions you specified did not hold.',
+        );
+      }
       return { status: 200, headers: {}, body: Buffer.alloc(0) };
     }
     const blob = this.blobs.get(this.key(bucket, name));
