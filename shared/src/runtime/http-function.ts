@@ -1,8 +1,10 @@
 /**
  * `httpFunction(contract, handler)`: the only code that knows HTTP. It gives every request
- * an id, echoes the correlation id, reads the trace, enforces method, path, body size,
- * content type, strict schemas, auth and rate limits, runs the handler in a logging context,
- * and turns every error into the error body of API.md (never a stack trace).
+ * an id, echoes the correlation id, reads the trace, enforces method and path, then auth
+ * and rate limits (before anything of the request is read, so an anonymous caller learns
+ * nothing of the contract), then body size, content type and strict schemas; runs the
+ * handler in a logging context, and turns every error into the error body of API.md
+ * (never a stack trace).
  */
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from '@google-cloud/functions-framework';
@@ -244,9 +246,7 @@ async function handle<C extends HttpContract>(
   }
   const rawParams = matchPath(contract.path, req.path);
   if (!rawParams) throw new AppError('ROUTE.NOT_FOUND', 'No such route.');
-  const rawBody = readBody(req, contract);
-  const params = parseWith(contract.params, rawParams, 'params');
-  const query = parseWith(contract.query, req.query, 'query');
+  // Who calls comes first: an anonymous caller learns nothing of the contract (401 before 400).
   const principal = await authenticate(req, contract);
   if (principal) context.actorId = principal.uid;
   limiter ??= new RateLimiter(config().rateLimitPerMinute);
@@ -256,6 +256,9 @@ async function handle<C extends HttpContract>(
       headers: { 'Retry-After': String(wait) },
     });
   }
+  const rawBody = readBody(req, contract);
+  const params = parseWith(contract.params, rawParams, 'params');
+  const query = parseWith(contract.query, req.query, 'query');
   if (contract.body && rawBody === undefined)
     throw validationError([{ path: 'body', reason: 'a JSON body is required' }]);
   const body = parseWith(contract.body, rawBody, 'body');
