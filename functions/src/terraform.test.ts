@@ -300,7 +300,7 @@ describe('Terraform', () => {
         if (best) collections.add(best.collection);
       }
     }
-    expect([...collections].sort()).toEqual(['audit', 'idempotency', 'processedEvents']);
+    expect([...collections].sort()).toEqual(['audit', 'idempotency', 'processedEvents', 'rateLimits']);
     const ttl = root.modules.firestore?.ttl_collections as string[];
     for (const c of collections) expect(ttl, `TTL policy on ${c}`).toContain(c);
     const fs = modules.firestore as Module;

@@ -4,7 +4,7 @@
  * error these routes can give (400, 401, 403, 404, 409).
  */
 import { describe, expect, it } from 'vitest';
-import { type Account, type ApiClient, uniqueEmail } from './client.ts';
+import { type Account, type ApiClient, type Reply, uniqueEmail } from './client.ts';
 import {
   expectEmpty,
   expectError,
@@ -17,6 +17,9 @@ import {
   sleep,
   UserPage,
 } from './expectations.ts';
+
+/** More wrong passwords for one account than any limit of guessing lets through. */
+const GUESSES_TRIED = 100;
 
 /** Firebase compares revocation and sign-in times in whole seconds. */
 const REVOCATION_GRANULARITY_MS = 1_100;
@@ -121,6 +124,36 @@ export function authSuite(client: () => ApiClient): void {
       );
       expect(unknownEmail.message).toBe(wrongPassword.message);
       expect(unknownEmail.details).toEqual(wrongPassword.details);
+    });
+
+    it('limits password guessing per account: 429 with Retry-After, even for the right password', async () => {
+      const api = client();
+      const [victim, bystander] = [await api.member('victim'), await api.member('bystander')];
+      const login = (email: string, password: string) =>
+        api.call('POST', '/v1/auth/login', { body: { email, password } });
+      let limited: Reply | undefined;
+      let refused = 0;
+      for (let i = 0; i < GUESSES_TRIED && !limited; i++) {
+        const r = await login(victim.email, `wrong-password-${i}`);
+        if (r.status === 429) limited = r;
+        else {
+          expectError(r, 401, 'AUTH.INVALID_CREDENTIALS');
+          refused++;
+        }
+      }
+      expect(limited, `${GUESSES_TRIED} wrong passwords in a row were never limited`).toBeDefined();
+      expect(refused).toBeGreaterThan(0);
+      expectError(limited!, 429, 'RATE.LIMITED');
+      expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThan(0);
+      // Guessing is over for now: the right password (in any case of the email) is refused too.
+      for (const email of [victim.email, victim.email.toUpperCase()]) {
+        const r = await login(email, victim.password);
+        expectError(r, 429, 'RATE.LIMITED');
+        expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+      }
+      // Other accounts sign in, and the victim's existing session still works.
+      expectOk(await login(bystander.email, bystander.password), 200, StrictAuthResult);
+      expectOk(await me(api, victim.token), 200, StrictUser);
     });
 
     it('gives 400 for a missing field or an unknown one', async () => {

@@ -77,6 +77,11 @@ export function validationError(issues: FieldIssue[], message = 'The request is 
   return new AppError('REQUEST.VALIDATION', message, { details: { issues } });
 }
 
+/** A 429 telling the client when to come back (`Retry-After`, in whole seconds). */
+export function rateLimited(retryAfterSeconds: number, message = 'Too many requests; slow down.'): AppError {
+  return new AppError('RATE.LIMITED', message, { headers: { 'Retry-After': String(retryAfterSeconds) } });
+}
+
 /** Narrowing helper that also survives duplicated module instances (bundles, tests). */
 export function isAppError(error: unknown): error is AppError {
   return (

@@ -1,7 +1,7 @@
 /**
  * The Firestore database, its composite indexes (the same generated file the emulator and
  * the Firebase CLI read) and the TTL policies that delete expired idempotency records,
- * processed-event markers and audit entries.
+ * processed-event markers, audit entries and drawn rate-limit buckets.
  */
 
 locals {
