@@ -385,7 +385,7 @@ export function authSuite(client: () => ApiClient): void {
       expect(expectOk(await me(api, m.token), 200, StrictUser).role).toBe('member');
     });
 
-    it('makes a member an admin, effective from their next token', async () => {
+    it('makes a member an admin, effective for the tokens they hold and the next ones', async () => {
       const api = client();
       const m = await api.member('promoted');
       const admin = await api.admin();
@@ -396,6 +396,8 @@ export function authSuite(client: () => ApiClient): void {
         body: { role: 'admin' },
       });
       expect(expectOk(r, 200, StrictUser)).toMatchObject({ id: m.uid, role: 'admin' });
+      // The role comes from the account, not from the token's claim: the token they hold works.
+      expectOk(await api.call('GET', '/v1/users?limit=1', { token: m.token }), 200, UserPage);
       const seen = expectOk(
         await api.call('GET', `/v1/users/${m.uid}`, { token: admin.token }),
         200,
@@ -429,6 +431,35 @@ export function authSuite(client: () => ApiClient): void {
         StrictSession,
       );
       expectError(await api.call('GET', '/v1/users', { token: demoted.idToken }), 403, 'AUTH.FORBIDDEN');
+    });
+
+    it("takes the admin rights from a demoted admin's existing ID token at once (403)", async () => {
+      const api = client();
+      const m = await api.member('demoted');
+      const admin = await api.admin();
+      const setRole = (role: string) =>
+        api.call('PUT', `/v1/users/${m.uid}/role`, { token: admin.token, body: { role } });
+      expectOk(await setRole('admin'), 200, StrictUser);
+      // A token issued while an admin, carrying the admin claim, used (and so cached) as one.
+      const asAdmin = expectOk(
+        await api.call('POST', '/v1/auth/login', { body: { email: m.email, password: m.password } }),
+        200,
+        StrictAuthResult,
+      );
+      expectOk(await api.call('GET', '/v1/users?limit=1', { token: asAdmin.idToken }), 200, UserPage);
+
+      expect(expectOk(await setRole('member'), 200, StrictUser).role).toBe('member');
+
+      for (const token of [asAdmin.idToken, m.token]) {
+        expectError(await api.call('GET', '/v1/users', { token }), 403, 'AUTH.FORBIDDEN');
+        expectError(
+          await api.call('PUT', `/v1/users/${m.uid}/role`, { token, body: { role: 'admin' } }),
+          403,
+          'AUTH.FORBIDDEN',
+        );
+        // Still signed in, as the member they now are.
+        expect(expectOk(await me(api, token), 200, StrictUser).role).toBe('member');
+      }
     });
 
     it('gives 404 for an unknown user and 400 for an unknown role', async () => {
