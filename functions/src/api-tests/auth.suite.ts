@@ -283,6 +283,10 @@ export function authSuite(client: () => ApiClient): void {
         await patch({ preferences: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i])) }),
         'preferences',
       );
+      // Names the database reserves (`__.*__`) or that are no plain name are refused too.
+      for (const name of ['__x__', '__name__', '__', '_x', 'a b', 'a/b', 'é', '\u0000']) {
+        expectValidation(await patch({ preferences: { [name]: 1 } }), `preferences.${name}`);
+      }
       expectValidation(await patch({ role: 'admin' }), 'role');
       expectValidation(await patch({ email: 'other@example.com' }), 'email');
       expect(expectOk(await me(api, m.token), 200, StrictUser)).toEqual(before);

@@ -76,6 +76,8 @@ function issuesOf(error: z.ZodError, where: 'params' | 'query' | 'body'): FieldI
     if (i.code === 'unrecognized_keys') {
       return i.keys.map((key) => ({ path: join([...path, key]), reason: 'unknown field' }));
     }
+    // A bad name in a record (preferences): say what a name must be, not just "invalid key".
+    if (i.code === 'invalid_key') return [{ path: join(path), reason: i.issues[0]?.message ?? i.message }];
     return [{ path: join(path), reason: i.message }];
   });
 }
