@@ -1,9 +1,9 @@
 /**
  * Per-key token buckets held by one instance: `perMinute` requests a minute with bursts of
- * the same size. Cloud API Gateway quotas are the cluster-wide limit; this one protects an
- * instance from a single noisy caller or address and tells the client when to come back.
- * What must hold across instances (sign-in attempts per account) uses the shared buckets
- * of `application/token-bucket.ts` instead.
+ * the same size. It protects an instance from a single noisy caller or address and tells
+ * the client when to come back; it is no limit across instances. What must hold across
+ * them (sign-in attempts per account) uses the shared buckets of
+ * `application/token-bucket.ts`.
  */
 import {
   type Bucket,
