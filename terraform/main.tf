@@ -79,7 +79,7 @@ module "firestore" {
   location   = coalesce(var.firestore_location, var.region)
   # The same file firebase.json names under firestore.indexes (a test checks it).
   indexes_file    = "${path.module}/../emulator-config/firestore.indexes.json"
-  ttl_collections = ["idempotency", "processedEvents", "audit", "media"]
+  ttl_collections = ["idempotency", "processedEvents", "audit", "media", "rateLimits"]
 
   depends_on = [google_project_service.enabled]
 }

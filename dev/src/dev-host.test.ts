@@ -47,7 +47,13 @@ async function loadEntry(spec: FunctionSpec): Promise<boolean> {
     });
   } else {
     http(spec.name, (req, res) => {
-      res.json({ function: spec.name, method: req.method, path: req.path, body: req.body ?? null });
+      res.json({
+        function: spec.name,
+        method: req.method,
+        path: req.path,
+        body: req.body ?? null,
+        forwardedFor: req.get('x-forwarded-for') ?? null,
+      });
     });
   }
   return true;
@@ -104,6 +110,14 @@ describe('dev host routing', () => {
       body: JSON.stringify({ role: 'admin' }),
     });
     expect(json).toMatchObject({ function: 'dhUsersSetRole', body: { role: 'admin' } });
+  });
+
+  it("appends the caller's address to X-Forwarded-For, as the platform's front end does", async () => {
+    expect((await call('GET', '/v1/users/u1')).json).toMatchObject({ forwardedFor: '127.0.0.1' });
+    const { json } = await call('GET', '/v1/users/u1', {
+      headers: { 'x-forwarded-for': '203.0.113.9, 10.0.0.1' },
+    });
+    expect(json).toMatchObject({ forwardedFor: '203.0.113.9, 10.0.0.1, 127.0.0.1' });
   });
 
   it('answers an unknown path with 404 and the API error body', async () => {

@@ -421,6 +421,10 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     const preflightFor = req.headers['access-control-request-method'];
     const match = route(method, pathname, typeof preflightFor === 'string' ? preflightFor : undefined);
     if (match.kind === 'function') {
+      // As the platform's front end does: the functions key anonymous traffic on this entry.
+      const peer = req.socket.remoteAddress ?? 'unknown';
+      const forwarded = req.headers['x-forwarded-for'];
+      req.headers['x-forwarded-for'] = forwarded ? `${forwarded}, ${peer}` : peer;
       dispatchTo(match.name, req, res);
     } else if (match.kind === 'method-not-allowed') {
       sendError(

@@ -8,8 +8,9 @@
  * reaper (see process-group.ts) and the child's IPC disconnect do it. Logs (and the run's
  * URL-signing key) go to `.dev-stack/test/<run>/` (the last few runs kept).
  *
- * Every anonymous call reaches the one dev host from the same address, so the rate limit
- * is raised (`RATE_LIMIT_PER_MINUTE`) for suites that register and sign in a lot.
+ * Every anonymous call reaches the one dev host from the same address, so the per-address
+ * limits are raised (`RATE_LIMIT_PER_MINUTE`, `AUTH_FAILURES_PER_MINUTE`) for suites that
+ * register, sign in and send bad tokens a lot.
  *
  * `INTEGRATION_REUSE=1` runs the tests against the stack `npm start` already runs (default
  * ports, or the `*_PORT` / `*_EMULATOR_HOST` variables) and starts nothing.
@@ -246,6 +247,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
             mediaBucket,
           }),
           RATE_LIMIT_PER_MINUTE: TEST_RATE_LIMIT,
+          AUTH_FAILURES_PER_MINUTE: TEST_RATE_LIMIT,
           // Webhook retries within seconds: the dev host's scheduled ticks drive them.
           WEBHOOK_RETRY_BASE_MS: '100',
           WEBHOOK_MAX_ATTEMPTS: '3',

@@ -183,7 +183,7 @@ export const API = contracts({
     method: 'PUT',
     path: '/v1/users/{id}/role',
     auth: 'admin',
-    summary: "Set a user's role (admin); effective from the user's next ID token",
+    summary: "Set a user's role (admin); effective for the tokens the user already holds too",
     tag: 'users',
     params: UserIdParams,
     body: SetRoleBodySchema,

@@ -300,7 +300,13 @@ describe('Terraform', () => {
         if (best) collections.add(best.collection);
       }
     }
-    expect([...collections].sort()).toEqual(['audit', 'idempotency', 'media', 'processedEvents']);
+    expect([...collections].sort()).toEqual([
+      'audit',
+      'idempotency',
+      'media',
+      'processedEvents',
+      'rateLimits',
+    ]);
     const ttl = root.modules.firestore?.ttl_collections as string[];
     for (const c of collections) expect(ttl, `TTL policy on ${c}`).toContain(c);
     const fs = modules.firestore as Module;

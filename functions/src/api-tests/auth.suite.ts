@@ -4,7 +4,7 @@
  * error these routes can give (400, 401, 403, 404, 409).
  */
 import { describe, expect, it } from 'vitest';
-import { type Account, type ApiClient, uniqueEmail } from './client.ts';
+import { type Account, type ApiClient, type Reply, uniqueEmail } from './client.ts';
 import {
   expectEmpty,
   expectError,
@@ -17,6 +17,9 @@ import {
   sleep,
   UserPage,
 } from './expectations.ts';
+
+/** More wrong passwords for one account than any limit of guessing lets through. */
+const GUESSES_TRIED = 100;
 
 /** Firebase compares revocation and sign-in times in whole seconds. */
 const REVOCATION_GRANULARITY_MS = 1_100;
@@ -121,6 +124,36 @@ export function authSuite(client: () => ApiClient): void {
       );
       expect(unknownEmail.message).toBe(wrongPassword.message);
       expect(unknownEmail.details).toEqual(wrongPassword.details);
+    });
+
+    it('limits password guessing per account: 429 with Retry-After, even for the right password', async () => {
+      const api = client();
+      const [victim, bystander] = [await api.member('victim'), await api.member('bystander')];
+      const login = (email: string, password: string) =>
+        api.call('POST', '/v1/auth/login', { body: { email, password } });
+      let limited: Reply | undefined;
+      let refused = 0;
+      for (let i = 0; i < GUESSES_TRIED && !limited; i++) {
+        const r = await login(victim.email, `wrong-password-${i}`);
+        if (r.status === 429) limited = r;
+        else {
+          expectError(r, 401, 'AUTH.INVALID_CREDENTIALS');
+          refused++;
+        }
+      }
+      expect(limited, `${GUESSES_TRIED} wrong passwords in a row were never limited`).toBeDefined();
+      expect(refused).toBeGreaterThan(0);
+      expectError(limited!, 429, 'RATE.LIMITED');
+      expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThan(0);
+      // Guessing is over for now: the right password (in any case of the email) is refused too.
+      for (const email of [victim.email, victim.email.toUpperCase()]) {
+        const r = await login(email, victim.password);
+        expectError(r, 429, 'RATE.LIMITED');
+        expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+      }
+      // Other accounts sign in, and the victim's existing session still works.
+      expectOk(await login(bystander.email, bystander.password), 200, StrictAuthResult);
+      expectOk(await me(api, victim.token), 200, StrictUser);
     });
 
     it('gives 400 for a missing field or an unknown one', async () => {
@@ -250,6 +283,10 @@ export function authSuite(client: () => ApiClient): void {
         await patch({ preferences: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i])) }),
         'preferences',
       );
+      // Names the database reserves (`__.*__`) or that are no plain name are refused too.
+      for (const name of ['__x__', '__name__', '__', '_x', 'a b', 'a/b', 'é', '\u0000']) {
+        expectValidation(await patch({ preferences: { [name]: 1 } }), `preferences.${name}`);
+      }
       expectValidation(await patch({ role: 'admin' }), 'role');
       expectValidation(await patch({ email: 'other@example.com' }), 'email');
       expect(expectOk(await me(api, m.token), 200, StrictUser)).toEqual(before);
@@ -352,7 +389,7 @@ export function authSuite(client: () => ApiClient): void {
       expect(expectOk(await me(api, m.token), 200, StrictUser).role).toBe('member');
     });
 
-    it('makes a member an admin, effective from their next token', async () => {
+    it('makes a member an admin, effective for the tokens they hold and the next ones', async () => {
       const api = client();
       const m = await api.member('promoted');
       const admin = await api.admin();
@@ -363,6 +400,8 @@ export function authSuite(client: () => ApiClient): void {
         body: { role: 'admin' },
       });
       expect(expectOk(r, 200, StrictUser)).toMatchObject({ id: m.uid, role: 'admin' });
+      // The role comes from the account, not from the token's claim: the token they hold works.
+      expectOk(await api.call('GET', '/v1/users?limit=1', { token: m.token }), 200, UserPage);
       const seen = expectOk(
         await api.call('GET', `/v1/users/${m.uid}`, { token: admin.token }),
         200,
@@ -396,6 +435,35 @@ export function authSuite(client: () => ApiClient): void {
         StrictSession,
       );
       expectError(await api.call('GET', '/v1/users', { token: demoted.idToken }), 403, 'AUTH.FORBIDDEN');
+    });
+
+    it("takes the admin rights from a demoted admin's existing ID token at once (403)", async () => {
+      const api = client();
+      const m = await api.member('demoted');
+      const admin = await api.admin();
+      const setRole = (role: string) =>
+        api.call('PUT', `/v1/users/${m.uid}/role`, { token: admin.token, body: { role } });
+      expectOk(await setRole('admin'), 200, StrictUser);
+      // A token issued while an admin, carrying the admin claim, used (and so cached) as one.
+      const asAdmin = expectOk(
+        await api.call('POST', '/v1/auth/login', { body: { email: m.email, password: m.password } }),
+        200,
+        StrictAuthResult,
+      );
+      expectOk(await api.call('GET', '/v1/users?limit=1', { token: asAdmin.idToken }), 200, UserPage);
+
+      expect(expectOk(await setRole('member'), 200, StrictUser).role).toBe('member');
+
+      for (const token of [asAdmin.idToken, m.token]) {
+        expectError(await api.call('GET', '/v1/users', { token }), 403, 'AUTH.FORBIDDEN');
+        expectError(
+          await api.call('PUT', `/v1/users/${m.uid}/role`, { token, body: { role: 'admin' } }),
+          403,
+          'AUTH.FORBIDDEN',
+        );
+        // Still signed in, as the member they now are.
+        expect(expectOk(await me(api, token), 200, StrictUser).role).toBe('member');
+      }
     });
 
     it('gives 404 for an unknown user and 400 for an unknown role', async () => {

@@ -17,6 +17,11 @@ export interface CallOptions {
   /** Sent as `Authorization: Bearer <token>`. */
   token?: string;
   headers?: Record<string, string>;
+  /**
+   * The local address to connect from. Another loopback address (127.0.0.2, …) is another
+   * client as far as the server can tell: the address the platform appends is the peer's.
+   */
+  from?: string;
 }
 
 export interface Reply {
@@ -178,6 +183,7 @@ function send(base: URL, agent: Agent, method: string, path: string, options: Ca
         path: `${prefix}${path}`,
         headers,
         agent,
+        ...(options.from ? { localAddress: options.from } : {}),
         timeout: 60_000,
       },
       (res) => {

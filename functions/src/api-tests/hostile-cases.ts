@@ -1,7 +1,8 @@
 /**
  * A small generator of hostile requests for the "bad input never breaks a function"
  * property: from a route's valid body it derives malformed JSON, non-objects, each field
- * replaced with each hostile value, missing and unknown fields, deep nesting, huge and
+ * replaced with each hostile value, hostile names inside record-valued fields (what
+ * Firestore reserves), missing and unknown fields, deep nesting, huge and
  * oversize bodies and wrong content types; for query strings, bad values of each parameter,
  * repeats and unknown names; for path ids, the ids no store makes. The contract's own zod
  * schema is the oracle: a generated body or query it accepts is not hostile and is dropped,
@@ -44,6 +45,18 @@ export const HOSTILE_VALUES: readonly [string, unknown][] = [
   ['20,000 characters', 'x'.repeat(20_000)],
   ['null byte', '\u0000'],
   ['path traversal', '../../etc/passwd'],
+  ['lone surrogate', '\ud800'],
+];
+
+/**
+ * Names no record-valued field (preferences) should take: the ones Firestore reserves
+ * (`__.*__`) or refuses (empty, over 1,500 bytes, not UTF-8).
+ */
+export const HOSTILE_NAMES: readonly [string, string][] = [
+  ['reserved __x__', '__x__'],
+  ['reserved __name__', '__name__'],
+  ['empty', ''],
+  ['1,501 characters', 'x'.repeat(1_501)],
   ['lone surrogate', '\ud800'],
 ];
 
@@ -120,6 +133,13 @@ export function bodyCases(
     { ...valid, ...Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`f${i}`, i])) },
   ]);
   candidates.push(['empty object', {}]);
+  // Names inside a record-valued field: what Firestore reserves or refuses never reaches it.
+  for (const [key, value] of Object.entries(valid)) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) continue;
+    for (const [label, name] of HOSTILE_NAMES) {
+      candidates.push([`${key} with a name ${label}`, { ...valid, [key]: { ...value, [name]: 1 } }]);
+    }
+  }
   for (const [label, body] of candidates) {
     if (!accepts(schema, body)) cases.push({ label, raw: JSON.stringify(body), expect: 400 });
   }

@@ -336,4 +336,30 @@ export function routesSuite(client: () => ApiClient): void {
       });
     }
   });
+
+  describe('401 before any validation: an anonymous request learns nothing of the contract', () => {
+    const needsToken = Object.values(API).filter((c) => c.auth !== 'none');
+    const invalid: [string, (path: string) => [string, CallOptions]][] = [
+      ['malformed JSON', (path) => [path, { raw: '{"a":', headers: { 'Content-Type': 'application/json' } }]],
+      ['an unknown field', (path) => [path, { body: { unknownField: 1 } }]],
+      ['an unknown query parameter', (path) => [`${path}?unknown=1&limit=abc`, {}]],
+      ['a body that is not JSON', (path) => [path, { raw: 'x', headers: { 'Content-Type': 'text/plain' } }]],
+    ];
+    for (const contract of needsToken) {
+      it(`${contract.method} ${contract.path}`, async () => {
+        const api = client();
+        const cases = [...invalid];
+        if (contract.path.includes('{')) {
+          const badId = contract.path.replace(/\{\w+\}/g, 'x'.repeat(300));
+          cases.push(['an id no store makes', () => [badId, {}]]);
+        }
+        for (const [what, make] of cases) {
+          const [path, options] = make(concretePath(contract.path));
+          const r = await api.call(contract.method, path, options);
+          expect(r.status, `${what}: ${show(r)}`).toBe(401);
+          expectError(r, 401, 'AUTH.UNAUTHENTICATED');
+        }
+      });
+    }
+  });
 }

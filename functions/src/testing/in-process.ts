@@ -56,6 +56,8 @@ export interface InProcessApi extends MediaApiClient {
 /** Eventarc retries a failed delivery with backoff; a few quick tries stand in for it here. */
 const DELIVERY_ATTEMPTS = 6;
 const DELIVERY_BACKOFF_MS = 50;
+/** The per-address limits of the harness, as the local test stack raises them. */
+const TEST_LIMIT_PER_MINUTE = '100000';
 
 let loaded = false;
 
@@ -64,6 +66,11 @@ export async function inProcessApi(): Promise<InProcessApi> {
   process.env.LOG_LEVEL ??= 'silent';
   // The harness stands in for the local stack, whose webhooks may call receivers on loopback.
   process.env.WEBHOOKS_ALLOW_LOOPBACK ??= 'true';
+  // As on the local stack, every test request comes from one address: the suites register,
+  // sign in and send bad tokens a lot, so the per-address limits are raised unless a test
+  // sets its own.
+  process.env.RATE_LIMIT_PER_MINUTE ??= TEST_LIMIT_PER_MINUTE;
+  process.env.AUTH_FAILURES_PER_MINUTE ??= TEST_LIMIT_PER_MINUTE;
   setLogger(createLogger({ level: 'silent' }));
   const deps = memoryDeps(new Date());
   deps.clock = { now: () => new Date() };
@@ -110,6 +117,10 @@ export async function inProcessApi(): Promise<InProcessApi> {
         .end(body);
       return;
     }
+    // The platform's front end appends the address of whoever connected to it.
+    const peer = req.socket.remoteAddress ?? 'unknown';
+    const forwarded = req.headers['x-forwarded-for'];
+    req.headers['x-forwarded-for'] = forwarded ? `${forwarded}, ${peer}` : peer;
     serverOf(spec.name).emit('request', req, res);
   });
   await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));

@@ -35,6 +35,18 @@ it('reads the event age cut-off and the audit retention, with defaults', () => {
   );
 });
 
+it('reads the limits, with defaults', () => {
+  expect(parseConfig({ GOOGLE_CLOUD_PROJECT: 'p' })).toMatchObject({
+    rateLimitPerMinute: 600,
+    authFailuresPerMinute: 30,
+    loginAttemptsPerAccountPerHour: 10,
+    trustedProxyHops: 0,
+  });
+  expect(
+    parseConfig({ GOOGLE_CLOUD_PROJECT: 'p', AUTH_FAILURES_PER_MINUTE: '0', TRUSTED_PROXY_HOPS: '1' }),
+  ).toMatchObject({ authFailuresPerMinute: 0, trustedProxyHops: 1 });
+});
+
 it('declares every key of Config once, each variable for one key only', () => {
   expectTypeOf<keyof typeof CONFIG_SETTINGS>().toEqualTypeOf<keyof Config>();
   const names = Object.values(CONFIG_SETTINGS).flatMap((setting) => setting.env);

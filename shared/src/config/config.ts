@@ -38,8 +38,24 @@ export const CONFIG_SETTINGS = {
   storageSigningKeyFile: { env: ['STORAGE_SIGNING_KEY_FILE'], schema: z.string().optional() },
   /** Largest JSON body a function accepts, in bytes. */
   maxJsonBodyBytes: { env: ['MAX_JSON_BODY_BYTES'], schema: intFromEnv(256 * 1024, 1024, 32 * 1024 * 1024) },
-  /** Requests per user per minute before 429 (per instance); 0 turns the limiter off. */
+  /**
+   * Requests per caller per minute before 429 (per instance): a signed-in caller by uid,
+   * anyone else by client address; 0 turns the limiter off.
+   */
   rateLimitPerMinute: { env: ['RATE_LIMIT_PER_MINUTE'], schema: intFromEnv(600, 0, 1_000_000) },
+  /** Requests with a bad token per client address per minute before 429 (per instance); 0: off. */
+  authFailuresPerMinute: { env: ['AUTH_FAILURES_PER_MINUTE'], schema: intFromEnv(30, 0, 1_000_000) },
+  /** Sign-in attempts per account per hour before 429, counted across instances; 0: off. */
+  loginAttemptsPerAccountPerHour: {
+    env: ['LOGIN_ATTEMPTS_PER_ACCOUNT_PER_HOUR'],
+    schema: intFromEnv(10, 0, 1_000_000),
+  },
+  /**
+   * X-Forwarded-For entries that proxies of the deployment append after the client's
+   * address: 0 behind API Gateway and Cloud Run, which append the client's address last
+   * (see `runtime/client-address.ts`); 1 behind an external Application Load Balancer.
+   */
+  trustedProxyHops: { env: ['TRUSTED_PROXY_HOPS'], schema: intFromEnv(0, 0, 10) },
   idempotencyTtlHours: { env: ['IDEMPOTENCY_TTL_HOURS'], schema: intFromEnv(24, 1, 24 * 30) },
   /** Allowed CORS origins, comma separated; `*` allows any. */
   corsOrigins: {

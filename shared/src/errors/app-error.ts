@@ -78,6 +78,22 @@ export function validationError(issues: FieldIssue[], message = 'The request is 
   return new AppError('REQUEST.VALIDATION', message, { details: { issues } });
 }
 
+/**
+ * What a document store answers when the database will not store a value of a request (a
+ * field name Firestore reserves, `__.*__`, …): the request's fault, a 400.
+ */
+export function unstorableValue(cause?: unknown): AppError {
+  return new AppError('REQUEST.VALIDATION', 'The request holds a value the database cannot store.', {
+    details: { issues: [{ path: 'body', reason: 'a value the database cannot store' }] },
+    cause,
+  });
+}
+
+/** A 429 telling the client when to come back (`Retry-After`, in whole seconds). */
+export function rateLimited(retryAfterSeconds: number, message = 'Too many requests; slow down.'): AppError {
+  return new AppError('RATE.LIMITED', message, { headers: { 'Retry-After': String(retryAfterSeconds) } });
+}
+
 /** Narrowing helper that also survives duplicated module instances (bundles, tests). */
 export function isAppError(error: unknown): error is AppError {
   return (

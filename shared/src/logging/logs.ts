@@ -41,6 +41,13 @@ export const logs = {
   outboxRelayed(count: number): void {
     logger().info({ event: 'outbox.relayed', count }, `Relayed ${count} outbox event(s)`);
   },
+  /** Firestore refused a value of a request (INVALID_ARGUMENT): answered 400, logged in case it is ours. */
+  storeRefusedValue(what: string, error: unknown): void {
+    logger().warn(
+      { event: 'store.value_refused', what, err: error },
+      `The database refused a value (${what})`,
+    );
+  },
   compensationFailed(what: string, error: unknown): void {
     logger().error({ event: 'compensation.failed', what, err: error }, `Compensation failed: ${what}`);
   },

@@ -101,7 +101,9 @@ describe('the gallery', () => {
     for (const task of [shared, privateTask]) await attach(task.id, media.id);
     const asAssignee = await taskGallery({ actor: member('assignee'), taskId: shared.id }, deps);
     expect(asAssignee.map((m) => m.taskIds)).toEqual([[shared.id]]);
-    const sharedNow = (await deps.store.get('tasks', shared.id))!.data as Parameters<typeof mediaOfTask>[0]['task'];
+    const sharedNow = (await deps.store.get('tasks', shared.id))!.data as Parameters<
+      typeof mediaOfTask
+    >[0]['task'];
     expect(
       (await mediaOfTask({ task: sharedNow, viewer: member('assignee') }, deps)).map((m) => m.taskIds),
     ).toEqual([[shared.id]]);

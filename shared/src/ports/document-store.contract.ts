@@ -1,10 +1,10 @@
 /**
  * The behaviour every DocumentStore adapter must share, as one suite run against the
  * in-memory store (unit) and against Firestore's emulator (integration): query semantics,
- * cursors, and optimistic units of work under contention.
+ * cursors, optimistic units of work under contention, and the values Firestore refuses.
  */
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../errors/app-error.ts';
+import { AppError, isAppError } from '../errors/app-error.ts';
 import { DOC_ID, type DocumentStore } from './document-store.ts';
 
 export function documentStoreContract(name: string, store: () => DocumentStore): void {
@@ -19,6 +19,19 @@ export function documentStoreContract(name: string, store: () => DocumentStore):
         data: { n: 1, nested: { x: [1, 2] }, none: null },
       });
       expect(await store().get(col, 'b')).toBeNull();
+    });
+
+    it('refuses a field name Firestore reserves (`__.*__`) as REQUEST.VALIDATION, writing nothing', async () => {
+      const col = unique();
+      const write = store().transact(async (tx) => {
+        tx.create(col, 'fine', { n: 1 });
+        tx.set(col, 'refused', { preferences: { theme: 'dark', __x__: 1 } });
+      });
+      await expect(write).rejects.toSatisfy(
+        (e) => isAppError(e) && e.code === 'REQUEST.VALIDATION' && e.status === 400,
+      );
+      expect(await store().get(col, 'fine')).toBeNull();
+      expect(await store().get(col, 'refused')).toBeNull();
     });
 
     it('orders null first, then numbers, then strings; filters by type; pages with startAfter', async () => {

@@ -26,8 +26,12 @@ export interface IdentityProvider {
   refresh(refreshToken: string): Promise<Session>;
   /** Revokes every refresh token of the account; ID tokens issued before stop verifying. */
   revokeSessions(uid: string): Promise<void>;
-  /** Rejects with AUTH.UNAUTHENTICATED. */
+  /**
+   * The token's principal with the account's role as it is now (not the role the token was
+   * issued with). Rejects with AUTH.UNAUTHENTICATED, revoked tokens and disabled accounts too.
+   */
   verifyIdToken(idToken: string): Promise<Principal & { expiresAt: number }>;
+  /** Sets the account's role claim; the next verification of any of its tokens sees it. */
   setRole(uid: string, role: Role): Promise<void>;
   findByEmail(email: string): Promise<{ uid: string } | null>;
 }

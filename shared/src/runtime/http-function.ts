@@ -1,8 +1,10 @@
 /**
  * `httpFunction(contract, handler)`: the only code that knows HTTP. It gives every request
- * an id, echoes the correlation id, reads the trace, enforces method, path, body size,
- * content type, strict schemas, auth and rate limits, runs the handler in a logging context,
- * and turns every error into the error body of API.md (never a stack trace).
+ * an id, echoes the correlation id, reads the trace, enforces method and path, then auth
+ * and rate limits (before anything of the request is read, so an anonymous caller learns
+ * nothing of the contract), then body size, content type and strict schemas; runs the
+ * handler in a logging context, and turns every error into the error body of API.md
+ * (never a stack trace).
  */
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from '@google-cloud/functions-framework';
@@ -10,7 +12,7 @@ import type { z } from 'zod';
 import { fingerprintOf, type IdempotencyRequest } from '../application/idempotency.ts';
 import { config } from '../config/config.ts';
 import type { Principal } from '../domain/common.schema.ts';
-import { AppError, type FieldIssue, isAppError, validationError } from '../errors/app-error.ts';
+import { AppError, type FieldIssue, isAppError, rateLimited, validationError } from '../errors/app-error.ts';
 import {
   CORRELATION_ID_HEADER,
   CORRELATION_ID_PATTERN,
@@ -21,6 +23,7 @@ import {
 import { logs } from '../logging/logs.ts';
 import { appDeps } from '../wiring/app-deps.ts';
 import { bodyFailureOf, installBodyPolicy, isMultipart } from './body-policy.ts';
+import { clientAddress } from './client-address.ts';
 import { type HttpContract, matchPath } from './http-contract.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { verifyCached } from './token-cache.ts';
@@ -58,7 +61,8 @@ export type Handler<C extends HttpContract> = (
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-let limiter: RateLimiter | undefined;
+/** This instance's limits: requests per caller, and requests with a bad token per address. */
+let limiters: { requests: RateLimiter; authFailures: RateLimiter } | undefined;
 
 /**
  * One issue per bad field: an unknown key is named by its own path, and an issue about the
@@ -72,6 +76,8 @@ function issuesOf(error: z.ZodError, where: 'params' | 'query' | 'body'): FieldI
     if (i.code === 'unrecognized_keys') {
       return i.keys.map((key) => ({ path: join([...path, key]), reason: 'unknown field' }));
     }
+    // A bad name in a record (preferences): say what a name must be, not just "invalid key".
+    if (i.code === 'invalid_key') return [{ path: join(path), reason: i.issues[0]?.message ?? i.message }];
     return [{ path: join(path), reason: i.message }];
   });
 }
@@ -126,15 +132,43 @@ function corsHeaders(req: Request, contract: HttpContract): Record<string, strin
   };
 }
 
-async function authenticate(req: Request, contract: HttpContract): Promise<Principal | undefined> {
+function throttle(wait: number): void {
+  if (wait > 0) throw rateLimited(wait);
+}
+
+/**
+ * Who calls, and whether they may go on. Signed-in callers are limited by uid; everyone
+ * else by the address the platform appends (not what the client writes), including
+ * requests without a token to routes that need one. A bad token costs a verification, so
+ * an address that sent too many in a minute gets 429 without one.
+ */
+async function admit(req: Request, contract: HttpContract): Promise<Principal | undefined> {
+  const c = config();
+  limiters ??= {
+    requests: new RateLimiter(c.rateLimitPerMinute),
+    authFailures: new RateLimiter(c.authFailuresPerMinute),
+  };
+  const { requests, authFailures } = limiters;
+  const address = `ip:${clientAddress(req, c.trustedProxyHops)}`;
   // Behind API Gateway the functions are private: the gateway sends its own token in
   // Authorization and moves the caller's to X-Forwarded-Authorization. Only the gateway can
   // reach a private function, so the forwarded header is trusted when present.
   const header = req.get('x-forwarded-authorization') ?? req.get('authorization');
-  if (contract.auth === 'none') return undefined;
   const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
-  if (!token) throw new AppError('AUTH.UNAUTHENTICATED', 'Sign in: send Authorization: Bearer <ID token>.');
-  const principal = await verifyCached(appDeps().identity, token);
+  if (contract.auth === 'none' || !token) {
+    throttle(requests.take(address));
+    if (contract.auth === 'none') return undefined;
+    throw new AppError('AUTH.UNAUTHENTICATED', 'Sign in: send Authorization: Bearer <ID token>.');
+  }
+  throttle(authFailures.peek(address));
+  let principal: Principal;
+  try {
+    principal = await verifyCached(appDeps().identity, token);
+  } catch (error) {
+    if (isAppError(error) && error.code === 'AUTH.UNAUTHENTICATED') authFailures.take(address);
+    throw error;
+  }
+  throttle(requests.take(principal.uid));
   if (contract.auth === 'admin' && principal.role !== 'admin') {
     throw new AppError('AUTH.FORBIDDEN', 'This needs the admin role.');
   }
@@ -244,18 +278,11 @@ async function handle<C extends HttpContract>(
   }
   const rawParams = matchPath(contract.path, req.path);
   if (!rawParams) throw new AppError('ROUTE.NOT_FOUND', 'No such route.');
+  const principal = await admit(req, contract);
+  if (principal) context.actorId = principal.uid;
   const rawBody = readBody(req, contract);
   const params = parseWith(contract.params, rawParams, 'params');
   const query = parseWith(contract.query, req.query, 'query');
-  const principal = await authenticate(req, contract);
-  if (principal) context.actorId = principal.uid;
-  limiter ??= new RateLimiter(config().rateLimitPerMinute);
-  const wait = limiter.take(principal?.uid ?? `ip:${req.ip ?? 'unknown'}`);
-  if (wait > 0) {
-    throw new AppError('RATE.LIMITED', 'Too many requests; slow down.', {
-      headers: { 'Retry-After': String(wait) },
-    });
-  }
   if (contract.body && rawBody === undefined)
     throw validationError([{ path: 'body', reason: 'a JSON body is required' }]);
   const body = parseWith(contract.body, rawBody, 'body');

@@ -1,14 +1,16 @@
 /**
- * Verified ID tokens, cached until they expire: verification (signature and revocation
- * check) is the largest per-request cost. Bounded in size; logout evicts the caller's
- * tokens from this instance.
+ * Verified ID tokens, cached for at most a minute: verification (the signature, and one
+ * call to the account for its revocation time and its current role) is the largest
+ * per-request cost. A logout or a role change evicts the user's tokens from the instance
+ * that handled it; every other instance re-verifies within a minute, the bound the README
+ * states. Bounded in size.
  */
 import type { Principal } from '../domain/common.schema.ts';
 import type { IdentityProvider } from '../ports/identity.ts';
 
 const MAX_ENTRIES = 10_000;
-/** Re-verify at least this often, so revocations reach other instances quickly. */
-const MAX_AGE_MS = 5 * 60_000;
+/** Re-verify at least this often: how long a revocation or a role change takes to reach every instance. */
+const MAX_AGE_MS = 60_000;
 
 interface Entry {
   principal: Principal;

@@ -3,6 +3,7 @@
 import { pageOf } from '../application/cursor.ts';
 import type { Page, Principal, Role } from '../domain/common.schema.ts';
 import type { User } from '../domain/user.schema.ts';
+import { logs } from '../logging/logs.ts';
 import type { Deps } from '../ports/deps.ts';
 import { DOC_ID } from '../ports/document-store.ts';
 import { fromUserDoc, loadUser, USERS, userNotFound } from '../stores/user-store.ts';
@@ -54,14 +55,30 @@ export async function listUsers(req: { limit: number; cursor?: string }, deps: D
   );
 }
 
-/** Sets the role claim (effective from the user's next ID token) and the profile's role. */
+/**
+ * Sets a user's role: the role claim of the account, which decides what the user may do
+ * (read from the account whenever one of their tokens is verified, so the tokens they hold
+ * follow), then the profile, which shows it. If the profile cannot be written, the claim is
+ * set back to the profile's role: a failure between the two writes leaves them agreeing. A
+ * crash between them leaves the claim ahead, so a demotion that stops half-way has already
+ * taken the rights away; repeating the request completes it.
+ */
 export async function setUserRole(req: { id: string; role: Role }, deps: Deps): Promise<User> {
-  await loadUser(deps.store, req.id);
+  const before = await loadUser(deps.store, req.id);
   await deps.identity.setRole(req.id, req.role);
-  return deps.store.transact(async (tx) => {
-    const user = await loadUser(tx, req.id);
-    const next: User = { ...user, role: req.role, updatedAt: deps.clock.now().toISOString() };
-    tx.set(USERS, user.id, next);
-    return next;
-  });
+  try {
+    return await deps.store.transact(async (tx) => {
+      const user = await loadUser(tx, req.id);
+      const next: User = { ...user, role: req.role, updatedAt: deps.clock.now().toISOString() };
+      tx.set(USERS, user.id, next);
+      return next;
+    });
+  } catch (error) {
+    await deps.identity
+      .setRole(req.id, before.role)
+      .catch((e: unknown) =>
+        logs.compensationFailed(`set the role claim of ${req.id} back to ${before.role}`, e),
+      );
+    throw error;
+  }
 }

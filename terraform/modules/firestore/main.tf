@@ -1,7 +1,8 @@
 /**
  * The Firestore database, its composite indexes (the same generated file the emulator and
  * the Firebase CLI read) and the TTL policies that delete expired idempotency records,
- * processed-event markers, audit entries and pending media whose bytes never arrived.
+ * processed-event markers, audit entries, pending media whose bytes never arrived and drawn
+ * rate-limit buckets.
  */
 
 locals {

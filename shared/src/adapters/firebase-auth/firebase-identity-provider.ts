@@ -188,13 +188,27 @@ export class FirebaseIdentityProvider implements IdentityProvider {
     await this.call((auth) => auth.revokeRefreshTokens(uid));
   }
 
+  /**
+   * The signature, then one call to the account: what `verifyIdToken(token, true)` makes to
+   * check revocation, here also read for the role. The role is the account's claim as it is
+   * now, not the one the token was issued with, so a role change reaches every token the user
+   * already holds.
+   */
   async verifyIdToken(idToken: string): Promise<Principal & { expiresAt: number }> {
     try {
-      const decoded = await this.call((auth) => auth.verifyIdToken(idToken, true));
-      const role = RoleSchema.safeParse(decoded.role);
+      const { decoded, account } = await this.call(async (auth) => {
+        const decoded = await auth.verifyIdToken(idToken);
+        return { decoded, account: await auth.getUser(decoded.uid) };
+      });
+      // Firebase's own check (auth_time in whole seconds against tokensValidAfterTime).
+      const validSince = account.tokensValidAfterTime ? Date.parse(account.tokensValidAfterTime) : 0;
+      if (account.disabled || decoded.auth_time * 1000 < validSince) {
+        throw new AppError('AUTH.UNAUTHENTICATED', 'The ID token has been revoked.');
+      }
+      const role = RoleSchema.safeParse(account.customClaims?.role);
       return {
         uid: decoded.uid,
-        email: decoded.email,
+        email: account.email ?? decoded.email,
         role: role.success ? role.data : 'member',
         expiresAt: decoded.exp * 1000,
       };

@@ -6,7 +6,8 @@
  * This avoids the lock contention of server transactions when many writers race.
  */
 import type * as FirestoreSdk from '@google-cloud/firestore';
-import { AppError, isAppError } from '../../errors/app-error.ts';
+import { AppError, isAppError, unstorableValue } from '../../errors/app-error.ts';
+import { logs } from '../../logging/logs.ts';
 import {
   DOC_ID,
   type DocData,
@@ -24,6 +25,8 @@ const MAX_ATTEMPTS = 10;
 const CONFLICT_CODES = new Set([5, 6, 9, 10]);
 /** gRPC codes that mean "the database is not reachable". */
 const UNAVAILABLE_CODES = new Set([4, 8, 14]);
+/** gRPC INVALID_ARGUMENT: a value Firestore will not store (a reserved `__.*__` name, …). */
+const INVALID_ARGUMENT = 3;
 
 interface Seen {
   updateTime: FirestoreSdk.Timestamp | null;
@@ -87,6 +90,12 @@ export class FirestoreDocumentStore implements DocumentStore {
       const code = (error as { code?: unknown }).code;
       if (typeof code === 'number' && UNAVAILABLE_CODES.has(code)) {
         throw new AppError('DEPENDENCY.UNAVAILABLE', 'The database is unavailable.', { cause: error });
+      }
+      // What a request carries reaches the database only through the schemas; a value they let
+      // through and Firestore refuses is still the request's, so a 400 rather than a 500.
+      if (code === INVALID_ARGUMENT) {
+        logs.storeRefusedValue(what, error);
+        throw unstorableValue(error);
       }
       throw error;
     } finally {

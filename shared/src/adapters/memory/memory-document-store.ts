@@ -1,9 +1,10 @@
 /**
  * In-memory DocumentStore with Firestore's semantics: value ordering (null < booleans <
  * numbers < timestamps < strings), range filters that match only values of the same type, documents
- * without an ordered field left out, and optimistic units of work. For unit tests.
+ * without an ordered field left out, optimistic units of work, and reserved field names
+ * (`__.*__`) refused. For unit tests.
  */
-import { AppError } from '../../errors/app-error.ts';
+import { AppError, unstorableValue } from '../../errors/app-error.ts';
 import {
   DOC_ID,
   type DocData,
@@ -26,6 +27,15 @@ type Write =
   | { kind: 'delete'; collection: string; id: string };
 
 const MAX_ATTEMPTS = 8;
+/** Field names Firestore reserves and refuses to store. */
+const RESERVED_NAME = /^__.*__$/;
+
+/** Whether Firestore would store `value` as far as names go (at any depth). */
+function storable(value: unknown): boolean {
+  if (Array.isArray(value)) return value.every(storable);
+  if (value === null || typeof value !== 'object' || value instanceof Date) return true;
+  return Object.entries(value).every(([name, v]) => !RESERVED_NAME.test(name) && storable(v));
+}
 
 function typeRank(v: unknown): number {
   if (v === null) return 0;
@@ -151,6 +161,7 @@ export class MemoryDocumentStore implements DocumentStore {
         delete: (c, id) => void writes.push({ kind: 'delete', collection: c, id }),
       };
       const result = await fn(tx);
+      if (writes.some((w) => w.kind !== 'delete' && !storable(w.data))) throw unstorableValue();
       // Validation and apply run without an await in between: atomic in this process.
       const conflict = writes.some((w) => {
         const current = this.col(w.collection).get(w.id)?.version ?? 0;
