@@ -18,7 +18,7 @@ import { logs } from '../logging/logs.ts';
 import type { Deps } from '../ports/deps.ts';
 import type { Transaction } from '../ports/document-store.ts';
 import { DOC_ID } from '../ports/document-store.ts';
-import { forEachBounded, timeLeft } from './bounded.ts';
+import { forEachBounded, forEachPage, timeLeft } from './bounded.ts';
 
 export const OUTBOX = 'outbox';
 
@@ -165,25 +165,19 @@ export async function relayOutbox(
   const inTime = timeLeft(options.budgetMs);
   let published = 0;
   let failed = 0;
-  let after: unknown[] | undefined;
-  while (inTime()) {
+  const cutoff = new Date(deps.clock.now().getTime() - options.minAgeMs).toISOString();
+  const due = {
+    collection: OUTBOX,
+    where: [{ field: 'createdAt', op: '<=' as const, value: cutoff }],
+    orderBy: [
+      { field: 'createdAt', direction: 'asc' as const },
+      { field: DOC_ID, direction: 'asc' as const },
+    ],
+  };
+  await forEachPage<OutboxDoc>(deps.store, due, options.batchSize, inTime, async (page) => {
     const now = deps.clock.now();
-    const cutoff = new Date(now.getTime() - options.minAgeMs).toISOString();
-    const due = await deps.store.query<OutboxDoc>({
-      collection: OUTBOX,
-      where: [{ field: 'createdAt', op: '<=', value: cutoff }],
-      orderBy: [
-        { field: 'createdAt', direction: 'asc' },
-        { field: DOC_ID, direction: 'asc' },
-      ],
-      ...(after ? { startAfter: after } : {}),
-      limit: options.batchSize,
-    });
-    const last = due.at(-1);
-    if (!last) break;
-    after = [last.data.createdAt, last.id];
     const claimed = await deps.store.transact(async (tx) => {
-      const current = await Promise.all(due.map((entry) => tx.get<OutboxDoc>(OUTBOX, entry.id)));
+      const current = await Promise.all(page.map((entry) => tx.get<OutboxDoc>(OUTBOX, entry.id)));
       const leaseUntil = new Date(now.getTime() + options.leaseMs).toISOString();
       return current.flatMap((doc) => {
         if (!doc || (doc.data.leaseUntil && doc.data.leaseUntil > now.toISOString())) return [];
@@ -215,8 +209,9 @@ export async function relayOutbox(
     }
     published += sent.length;
     failed += batchFailed;
-    if (due.length < options.batchSize || (sent.length === 0 && batchFailed > 0)) break;
-  }
+    // Nothing went out: Pub/Sub is still down, and the next tick tries again.
+    return !(sent.length === 0 && batchFailed > 0);
+  });
   if (published > 0) logs.outboxRelayed(published);
   return { published, failed };
 }

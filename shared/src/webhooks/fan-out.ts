@@ -8,6 +8,7 @@
  * - `user.registered`: webhooks of every admin (the role read in the fan-out's unit of work,
  *   so a demoted admin's webhooks stop at once).
  */
+import { forEachPage } from '../application/bounded.ts';
 import type { Consumer } from '../application/consumer.ts';
 import { COMMAND_TOPICS } from '../domain/command.schema.ts';
 import type { EventEnvelope } from '../domain/event.schema.ts';
@@ -56,17 +57,21 @@ export function audienceOf(envelope: EventEnvelope): { users: string[] } | { adm
  */
 async function currentAdmins(tx: Transaction, deps: Pick<Deps, 'store'>): Promise<string[]> {
   const ids: string[] = [];
-  for (;;) {
-    const page = await deps.store.query<{ role?: unknown }>({
-      collection: USERS,
-      where: [{ field: 'role', op: '==', value: 'admin' }],
-      orderBy: [{ field: DOC_ID, direction: 'asc' }],
-      ...(ids.length > 0 ? { startAfter: [ids.at(-1)] } : {}),
-      limit: ADMIN_PAGE,
-    });
-    ids.push(...page.map((d) => d.id));
-    if (page.length < ADMIN_PAGE) break;
-  }
+  const admins = {
+    collection: USERS,
+    where: [{ field: 'role', op: '==' as const, value: 'admin' }],
+    orderBy: [{ field: DOC_ID, direction: 'asc' as const }],
+  };
+  await forEachPage(
+    deps.store,
+    admins,
+    ADMIN_PAGE,
+    () => true,
+    async (page) => {
+      ids.push(...page.map((d) => d.id));
+      return true;
+    },
+  );
   const users = await Promise.all(ids.map((uid) => tx.get<{ role?: unknown }>(USERS, uid)));
   return ids.filter((_, i) => users[i]?.data.role === 'admin');
 }

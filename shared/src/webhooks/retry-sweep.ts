@@ -5,7 +5,7 @@
  * or a crashed worker. A backlog (a Pub/Sub outage) is drained in parallel batches within
  * the function's time budget, not 100 a minute.
  */
-import { forEachBounded, timeLeft } from '../application/bounded.ts';
+import { forEachBounded, forEachPage, timeLeft } from '../application/bounded.ts';
 import { inUnitOfWork } from '../application/unit-of-work.ts';
 import { COMMAND_TOPICS, type Command } from '../domain/command.schema.ts';
 import type { Deps } from '../ports/deps.ts';
@@ -43,26 +43,20 @@ export async function sweepDueDeliveries(
   const inTime = timeLeft(options.budgetMs);
   const now = deps.clock.now();
   const sent: { topic: string; command: Command }[] = [];
-  let after: unknown[] | undefined;
-  while (inTime()) {
-    const due = await deps.store.query<DeliveryDoc>({
-      collection: WEBHOOK_DELIVERIES,
-      where: [
-        { field: 'status', op: '==', value: 'pending' },
-        { field: 'nextAttemptAt', op: '<=', value: now.toISOString() },
-      ],
-      orderBy: [
-        { field: 'nextAttemptAt', direction: 'asc' },
-        { field: DOC_ID, direction: 'asc' },
-      ],
-      ...(after ? { startAfter: after } : {}),
-      limit: options.batchSize,
-    });
-    const last = due.at(-1);
-    if (!last) break;
-    after = [last.data.nextAttemptAt, last.id];
+  const due = {
+    collection: WEBHOOK_DELIVERIES,
+    where: [
+      { field: 'status', op: '==' as const, value: 'pending' },
+      { field: 'nextAttemptAt', op: '<=' as const, value: now.toISOString() },
+    ],
+    orderBy: [
+      { field: 'nextAttemptAt', direction: 'asc' as const },
+      { field: DOC_ID, direction: 'asc' as const },
+    ],
+  };
+  await forEachPage<DeliveryDoc>(deps.store, due, options.batchSize, inTime, async (page) => {
     await forEachBounded(
-      due,
+      page,
       options.concurrency,
       async (row) => {
         const command = await resend(row.id, now, deps);
@@ -70,8 +64,8 @@ export async function sweepDueDeliveries(
       },
       inTime,
     );
-    if (due.length < options.batchSize) break;
-  }
+    return true;
+  });
   return sent;
 }
 

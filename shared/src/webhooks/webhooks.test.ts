@@ -19,7 +19,7 @@ import type { EventData, EventType } from '../domain/event.schema.ts';
 import { createLogger, setLogger } from '../logging/logger.ts';
 import { USERS } from '../stores/user-store.ts';
 import { type MemoryDeps, memoryDeps, seedUser } from '../testing/memory-deps.ts';
-import { testEvent, testTask } from '../testing/messages.ts';
+import { testDelivery, testEvent, testMessage, testTask } from '../testing/messages.ts';
 import { deliverWebhook } from './deliver-webhook.ts';
 import { audienceOf, fanOutConsumer } from './fan-out.ts';
 import { createWebhook } from './registration.ts';
@@ -418,6 +418,21 @@ describe('sealed secrets', () => {
   const url = 'http://127.0.0.1:9/hook';
   const body = { url, events: ['task.created' as const] };
 
+  /** Fans out one `task.created` of a task `owner` owns. */
+  async function fanOutTaskCreated(deps: MemoryDeps): Promise<void> {
+    const event = envelope(deps, 'task.created', { task: testTask({ id: 't1', ownerId: owner.uid }) });
+    await consumeMessage(
+      'webhookTaskEvents',
+      fanOutConsumer(() => config),
+      testMessage(event, 'm1'),
+      deps,
+      {
+        maxAgeSeconds: 3600,
+        deadLetterRetentionDays: 30,
+      },
+    );
+  }
+
   /** Every log line written while `run` runs, as text. */
   async function logged(run: () => Promise<void>): Promise<string> {
     let text = '';
@@ -450,23 +465,7 @@ describe('sealed secrets', () => {
       expect(stored).not.toHaveProperty('secret');
       expect(sealedKid(stored.sealedSecret)).toBe('1');
       expect(await open(stored.sealedSecret, deps.keyring)).toBe(secret);
-      const event = envelope(deps, 'task.created', { task: testTask({ id: 't1', ownerId: owner.uid }) });
-      const message = {
-        id: 'm1',
-        data: Buffer.from(JSON.stringify(event)),
-        attributes: {},
-        publishTime: undefined,
-      };
-      await consumeMessage(
-        'webhookTaskEvents',
-        fanOutConsumer(() => config),
-        message,
-        deps,
-        {
-          maxAgeSeconds: 3600,
-          deadLetterRetentionDays: 30,
-        },
-      );
+      await fanOutTaskCreated(deps);
       await deliverWebhook(deps.publisher.sent[0]!.command, webhookDeps(deps));
       deps.keyring.rotate();
       await rotateWebhookSecrets({ batchSize: 10, dryRun: false }, deps);
@@ -528,23 +527,7 @@ describe('sealed secrets', () => {
   it('a delivery whose secret does not open fails with its reason, unsent', async () => {
     const deps = memoryDeps();
     await createWebhook({ actor: owner, body }, webhookDeps(deps));
-    const event = envelope(deps, 'task.created', { task: testTask({ id: 't1', ownerId: owner.uid }) });
-    const message = {
-      id: 'm1',
-      data: Buffer.from(JSON.stringify(event)),
-      attributes: {},
-      publishTime: undefined,
-    };
-    await consumeMessage(
-      'webhookTaskEvents',
-      fanOutConsumer(() => config),
-      message,
-      deps,
-      {
-        maxAgeSeconds: 3600,
-        deadLetterRetentionDays: 30,
-      },
-    );
+    await fanOutTaskCreated(deps);
     deps.keyring.rotate();
     deps.keyring.destroy('1');
     expect(await deliverWebhook(deps.publisher.sent[0]!.command, webhookDeps(deps))).toBe('failed');
@@ -563,25 +546,7 @@ describe('the retry sweep', () => {
     const config = parseWebhookConfig({});
     const now = deps.clock.now();
     await deps.store.transact(async (tx) => {
-      for (let i = 0; i < 1_000; i++) {
-        const doc: DeliveryDoc = {
-          id: `d${i}`,
-          webhookId: 'w',
-          ownerId: 'u',
-          eventId: `e${i}`,
-          eventType: 'task.created',
-          payload: '{}',
-          status: 'pending',
-          attempts: [],
-          nextAttemptAt: now.toISOString(),
-          leaseUntil: null,
-          failedReason: null,
-          createdAt: now.toISOString(),
-          updatedAt: now.toISOString(),
-          expiresAt: new Date(now.getTime() + 86_400_000),
-        };
-        tx.set(WEBHOOK_DELIVERIES, doc.id, doc);
-      }
+      for (let i = 0; i < 1_000; i++) tx.set(WEBHOOK_DELIVERIES, `d${i}`, testDelivery(`d${i}`, now));
     });
     const sent = await sweepDueDeliveries({}, { ...deps, webhooks: config });
     expect(new Set(sent.map((s) => s.command.data.deliveryId)).size).toBe(1_000);
