@@ -2,7 +2,7 @@
 import type { EventData, EventEnvelope, EventOf, EventType } from '../domain/event.schema.ts';
 import type { Task } from '../domain/task.schema.ts';
 import type { PubSubMessage } from '../ports/message.ts';
-import type { DeliveryDoc } from '../webhooks/webhook-store.ts';
+import { type DeliveryDoc, retainedFrom } from '../webhooks/webhook-store.ts';
 import type { MemoryDeps } from './memory-deps.ts';
 
 /** A valid task (`task-1`, owned by `user-1`, unassigned), with `overrides` applied. */
@@ -85,6 +85,6 @@ export function testDelivery(id: string, at: Date): DeliveryDoc {
     failedReason: null,
     createdAt: at.toISOString(),
     updatedAt: at.toISOString(),
-    expiresAt: new Date(at.getTime() + 86_400_000),
+    ...retainedFrom(at, { deliveryRetentionDays: 1 }),
   };
 }
