@@ -24,6 +24,9 @@ locals {
     IDEMPOTENCY_TTL_HOURS          = tostring(var.retention.idempotency_hours)
     EVENT_MAX_AGE_SECONDS          = tostring(var.retention.event_max_age_seconds)
     AUDIT_RETENTION_DAYS           = tostring(var.retention.audit_days)
+    DEAD_LETTER_RETENTION_DAYS     = tostring(var.retention.dead_letter_days)
+    NOTIFICATION_RETENTION_DAYS    = tostring(var.retention.notification_days)
+    WEBHOOK_RETENTION_DAYS         = tostring(var.retention.webhook_delivery_days)
     MEDIA_BUCKET                   = local.media_bucket
     MEDIA_SIZES                    = var.media.sizes
     MEDIA_FORMATS                  = var.media.formats
@@ -78,8 +81,12 @@ module "firestore" {
   project_id = var.project_id
   location   = coalesce(var.firestore_location, var.region)
   # The same file firebase.json names under firestore.indexes (a test checks it).
-  indexes_file    = "${path.module}/../emulator-config/firestore.indexes.json"
-  ttl_collections = ["idempotency", "processedEvents", "audit", "media", "rateLimits"]
+  indexes_file = "${path.module}/../emulator-config/firestore.indexes.json"
+  # Every collection whose documents carry an `expiresAt` (a test reads the code for them).
+  ttl_collections = [
+    "idempotency", "processedEvents", "audit", "deadLetters", "notifications", "webhookDeliveries", "media",
+    "rateLimits",
+  ]
 
   depends_on = [google_project_service.enabled]
 }

@@ -68,10 +68,12 @@ variable "retention" {
   type = object({
     audit_days            = optional(number, 365)
     idempotency_hours     = optional(number, 24)
-    event_max_age_seconds = optional(number, 86400)
+    event_max_age_seconds = optional(number, 604800)
     dead_letter_days      = optional(number, 7)
+    notification_days     = optional(number, 90)
+    webhook_delivery_days = optional(number, 30)
   })
-  description = "How long audit entries, idempotency records and dead letters are kept, and the age past which consumers drop events. The first three become AUDIT_RETENTION_DAYS, IDEMPOTENCY_TTL_HOURS and EVENT_MAX_AGE_SECONDS; Firestore's TTL policies delete the documents."
+  description = "How long audit entries, idempotency records, dead letters (the handlers' store and the dead-letter topics alike), notifications and webhook delivery records are kept, and the age past which consumers drop events (a week: longer than any backlog takes to drain, see the README). They become AUDIT_RETENTION_DAYS, IDEMPOTENCY_TTL_HOURS, EVENT_MAX_AGE_SECONDS, DEAD_LETTER_RETENTION_DAYS, NOTIFICATION_RETENTION_DAYS and WEBHOOK_RETENTION_DAYS; Firestore's TTL policies delete the documents."
   default     = {}
 }
 

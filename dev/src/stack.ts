@@ -93,6 +93,8 @@ export function functionEnv(options: {
   /** The storage emulator's base URL and the key file the functions sign URLs with. */
   storage: { url: string; signingKeyFile: string };
   mediaBucket: string;
+  /** The key file standing in for the webhook keys' Secret Manager secret (`ensureKeyFile`). */
+  webhookKeysFile: string;
 }): Record<string, string> {
   return {
     GOOGLE_CLOUD_PROJECT: options.projectId,
@@ -102,6 +104,7 @@ export function functionEnv(options: {
     STORAGE_EMULATOR_HOST: options.storage.url,
     STORAGE_SIGNING_KEY_FILE: options.storage.signingKeyFile,
     MEDIA_BUCKET: options.mediaBucket,
+    WEBHOOK_KEYS_FILE: options.webhookKeysFile,
     // The Google SDKs otherwise probe the metadata server and warn when it is absent.
     METADATA_SERVER_DETECTION: 'none',
     API_PORT: String(options.apiPort),

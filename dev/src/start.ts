@@ -8,6 +8,7 @@
  */
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureKeyFile } from '@taskman/shared/adapters/secret-manager/file-keyring';
 import { config } from '@taskman/shared/config/config';
 import { createLogger, logger, setLogger } from '@taskman/shared/logging/logger';
 import pretty from 'pino-pretty';
@@ -41,6 +42,8 @@ const LOG_DIR = resolve(REPO_ROOT, '.dev-stack', 'start');
 const STORAGE_DIR = resolve(REPO_ROOT, '.dev-stack', 'storage');
 /** The key the functions sign URLs with; kept too, so URLs signed before a restart stay valid. */
 const SIGNER_FILE = resolve(REPO_ROOT, '.dev-stack', 'storage-signer.json');
+/** The webhook keys (Secret Manager's stand-in); kept across restarts so sealed secrets still open. */
+const WEBHOOK_KEYS_FILE = resolve(REPO_ROOT, '.dev-stack', 'webhook-keys.json');
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const started = Date.now();
@@ -126,6 +129,7 @@ async function main(): Promise<void> {
   // Its notifications go to the Pub/Sub emulator's address, which need not answer yet.
   const pubsubHost = reuse.pubsub ?? `127.0.0.1:${ports.pubsub}`;
   const signer = await devSignerFile(SIGNER_FILE, PROJECT_ID, { reuseExisting: true });
+  await ensureKeyFile(WEBHOOK_KEYS_FILE);
   storage = await startStorage({
     projectId: PROJECT_ID,
     port: ports.storage,
@@ -158,6 +162,7 @@ async function main(): Promise<void> {
       apiPort: ports.api,
       storage: { url: storage.url, signingKeyFile },
       mediaBucket,
+      webhookKeysFile: WEBHOOK_KEYS_FILE,
     }),
   );
   if (process.stdout.isTTY) prettyLogs();
@@ -195,6 +200,7 @@ async function main(): Promise<void> {
   out(`  ${'Storage'.padEnd(12)} ${storage.url}  (${STORAGE_HOST_VARIABLE}; ${storageHow})`);
   out(`  Media bucket ${mediaBucket}  (${storage.url}/storage/v1/b/${mediaBucket}/o lists it)`);
   out(`  URL signer   ${where(signingKeyFile)}`);
+  out(`  Webhook keys ${where(WEBHOOK_KEYS_FILE)}  (npm run rotate-keys -- --add-key rotates them)`);
   out(`  Topics       ${topology.topics.join(', ')}`);
   if (host.missing.length > 0) out(`  Not written  ${host.missing.join(', ')} (answer 501)`);
   out(`  Admin        ${LOCAL_ADMIN.email} / ${LOCAL_ADMIN.password}`);

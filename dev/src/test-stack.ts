@@ -19,6 +19,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureKeyFile } from '@taskman/shared/adapters/secret-manager/file-keyring';
 import type { TestProject } from 'vitest/node';
 import {
   EMULATOR_NAMES,
@@ -47,6 +48,8 @@ declare module 'vitest' {
     /** The media bucket the functions use (`MEDIA_BUCKET`). */
     mediaBucket: string;
     projectId: string;
+    /** The webhook key file the dev host reads (`WEBHOOK_KEYS_FILE`); adding a version rotates the keys. */
+    webhookKeysFile: string;
   }
 }
 
@@ -103,6 +106,7 @@ function provideAll(
   apiUrl: string,
   hosts: Record<EmulatorName, string>,
   storage: { url: string; mediaBucket: string },
+  webhookKeysFile: string,
 ): void {
   project.provide('apiUrl', apiUrl);
   project.provide('firestoreHost', hosts.firestore);
@@ -111,6 +115,7 @@ function provideAll(
   project.provide('storageHost', storage.url);
   project.provide('mediaBucket', storage.mediaBucket);
   project.provide('projectId', PROJECT_ID);
+  project.provide('webhookKeysFile', webhookKeysFile);
 }
 
 async function reuseRunningStack(project: TestProject): Promise<() => Promise<void>> {
@@ -125,10 +130,16 @@ async function reuseRunningStack(project: TestProject): Promise<() => Promise<vo
       `INTEGRATION_REUSE=1, but no running stack answers (start one with \`npm start\`): ${error}`,
     );
   });
-  provideAll(project, apiUrl, hosts, {
-    url: storageUrlFrom(process.env.STORAGE_EMULATOR_HOST ?? `127.0.0.1:${ports.storage}`),
-    mediaBucket: mediaBucketFromEnv(process.env, PROJECT_ID),
-  });
+  provideAll(
+    project,
+    apiUrl,
+    hosts,
+    {
+      url: storageUrlFrom(process.env.STORAGE_EMULATOR_HOST ?? `127.0.0.1:${ports.storage}`),
+      mediaBucket: mediaBucketFromEnv(process.env, PROJECT_ID),
+    },
+    process.env.WEBHOOK_KEYS_FILE ?? resolve(REPO_ROOT, '.dev-stack', 'webhook-keys.json'),
+  );
   return async () => {};
 }
 
@@ -212,6 +223,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const signer = await devSignerFile(join(logDir, 'storage-signer.json'), PROJECT_ID, {
       reuseExisting: false,
     });
+    // A fresh webhook key per run too, in the run's own directory.
+    const webhookKeysFile = join(logDir, 'webhook-keys.json');
+    await ensureKeyFile(webhookKeysFile);
     storage = await startStorage({
       projectId: PROJECT_ID,
       port: storagePort,
@@ -245,6 +259,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
             apiPort: api,
             storage: { url: storage.url, signingKeyFile: signer.keyFile },
             mediaBucket,
+            webhookKeysFile,
           }),
           RATE_LIMIT_PER_MINUTE: TEST_RATE_LIMIT,
           AUTH_FAILURES_PER_MINUTE: TEST_RATE_LIMIT,
@@ -266,7 +281,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const url = await waitForReady(child, logFile);
     const apiUrl = `${url}/v1`;
     await waitForHealth(apiUrl, HEALTH_MS);
-    provideAll(project, apiUrl, hosts, { url: storage.url, mediaBucket });
+    provideAll(project, apiUrl, hosts, { url: storage.url, mediaBucket }, webhookKeysFile);
     const seconds = (from: number, to = Date.now()) => `${((to - from) / 1000).toFixed(1)} s`;
     process.stderr.write(
       `[test-stack] up in ${seconds(startedAt)} (emulators ${seconds(startedAt, emulatorsUpAt)}, dev host ${seconds(emulatorsUpAt)}): ${apiUrl}, logs in ${relative(REPO_ROOT, logDir)}\n`,

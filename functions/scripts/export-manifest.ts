@@ -24,6 +24,7 @@ export function manifestJson(): string {
     memory: f.memory,
     timeoutSeconds: f.timeoutSeconds,
     secrets: f.secrets,
+    keyrings: f.keyrings ?? [],
     env: f.env,
     ...(f.api ? { auth: f.api.auth } : {}),
   }));

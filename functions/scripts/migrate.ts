@@ -7,6 +7,7 @@
  * again. Without GOOGLE_CLOUD_PROJECT it talks to the local stack of `npm start`.
  */
 import { parseArgs } from 'node:util';
+import { progressLine } from './progress.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -72,34 +73,21 @@ if (command === 'status') {
 
 const batchSize = Number(values.batch);
 const dryRun = values['dry-run'];
-const tty = process.stdout.isTTY;
 const started = Date.now();
-let lastLine = '';
-let lastPrinted = -1;
+const bar = progressLine();
 console.log(`Migrating ${command} on ${project} (${where})${dryRun ? ' — dry run, nothing is written' : ''}`);
 
 const result = await runMigrations(
   command,
   { dryRun, batchSize, ...(values.to ? { to: values.to } : {}) },
   deps,
-  (p) => {
-    const pct = p.total === 0 ? 100 : Math.min(100, Math.floor((p.done / p.total) * 100));
-    const bar = `${'█'.repeat(Math.floor(pct / 4))}${'░'.repeat(25 - Math.floor(pct / 4))}`;
-    const line = `${p.migration} ${p.direction} ${bar} ${pct}% ${p.done}/${p.total} · ${p.counts.changed} changed`;
-    if (tty) {
-      process.stdout.write(`\r${line}`);
-      lastLine = line;
-    } else if (pct >= lastPrinted + 10 || p.done === 0) {
-      lastPrinted = p.done === 0 ? -1 : pct;
-      console.log(line);
-    }
-  },
+  (p) => bar.update(p.done, p.total, `${p.migration} ${p.direction} · ${p.counts.changed} changed`),
 ).catch((error: unknown) => {
-  if (tty && lastLine) process.stdout.write('\n');
+  bar.end();
   console.error(`Stopped: ${(error as Error).message}. Run the same command again to resume.`);
   process.exit(1);
 });
-if (tty && lastLine) process.stdout.write('\n');
+bar.end();
 
 if (result.outcomes.length === 0)
   console.log(command === 'up' ? 'Nothing to apply.' : 'Nothing to roll back.');

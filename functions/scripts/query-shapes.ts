@@ -31,6 +31,7 @@ import { listUsers } from '@taskman/shared/users/profile';
 import { fanOutConsumer } from '@taskman/shared/webhooks/fan-out';
 import { listWebhooks } from '@taskman/shared/webhooks/registration';
 import { sweepDueDeliveries } from '@taskman/shared/webhooks/retry-sweep';
+import { rotateWebhookSecrets } from '@taskman/shared/webhooks/rotate-secrets';
 import { parseWebhookConfig } from '@taskman/shared/webhooks/webhook-config';
 
 /** Every option combination of the task list, for members and admins. */
@@ -108,7 +109,8 @@ export async function appQueryShapes(): Promise<QueryShape[]> {
   const webhookSettings = parseWebhookConfig({});
   await listWebhooks({ actor: member, query: { limit: 20 } }, deps);
   await sweepDueDeliveries({}, { ...deps, webhooks: webhookSettings });
-  // The fan-out's lookups: by owner (task and media events) and by event type (admins').
+  await rotateWebhookSecrets({ batchSize: 10, dryRun: true }, deps);
+  // The fan-out's lookups: by owner (task and media events) and the admins (user.registered).
   const fanOut = fanOutConsumer(() => webhookSettings);
   const fields = { id: 'e', serviceId: 's', correlationId: 'c', actorId: null };
   for (const envelope of [

@@ -51,6 +51,7 @@ import {
   WebhookSchema,
 } from '@taskman/shared/domain/webhook.schema';
 import type { HttpContract } from '@taskman/shared/runtime/http-contract';
+import { WEBHOOK_KEYS_SECRET } from '@taskman/shared/webhooks/webhook-config';
 import { z } from 'zod';
 
 export type { HttpContract };
@@ -71,6 +72,12 @@ export interface FunctionSpec {
   timeoutSeconds: number;
   /** Secret Manager secret names exposed as environment variables. */
   secrets: string[];
+  /**
+   * Secret Manager secrets the function reads as keyrings through the API, any version by
+   * number (`shared/src/adapters/secret-manager/`): never environment variables, so an old
+   * version still opens what it sealed. Terraform creates each and grants access to it.
+   */
+  keyrings?: string[];
   env: Record<string, string>;
   /** HTTP functions only: the contract their entry enforces and OpenAPI describes. */
   api?: HttpContract;
@@ -441,7 +448,7 @@ export const API = contracts({
 const AUTH_SECRETS = ['FIREBASE_API_KEY'];
 
 /** Where each HTTP function's entry is, and settings other than the defaults. */
-const HTTP_ENTRIES: Record<keyof typeof API, { entry: string; secrets?: string[] }> = {
+const HTTP_ENTRIES: Record<keyof typeof API, { entry: string; secrets?: string[]; keyrings?: string[] }> = {
   health: { entry: 'health/health' },
   openapi: { entry: 'health/openapi' },
   authRegister: { entry: 'auth/register', secrets: AUTH_SECRETS },
@@ -474,7 +481,7 @@ const HTTP_ENTRIES: Record<keyof typeof API, { entry: string; secrets?: string[]
   notificationsList: { entry: 'notifications/list' },
   notificationsRead: { entry: 'notifications/read' },
   notificationsReadAll: { entry: 'notifications/read-all' },
-  webhooksCreate: { entry: 'webhooks/create' },
+  webhooksCreate: { entry: 'webhooks/create', keyrings: [WEBHOOK_KEYS_SECRET] },
   webhooksList: { entry: 'webhooks/list' },
   webhooksDelete: { entry: 'webhooks/delete' },
   auditList: { entry: 'audit/list' },
@@ -503,6 +510,7 @@ export const MANIFEST: readonly FunctionSpec[] = [
       memory: '256Mi',
       timeoutSeconds: 30,
       secrets: HTTP_ENTRIES[api.name].secrets ?? [],
+      ...(HTTP_ENTRIES[api.name].keyrings ? { keyrings: HTTP_ENTRIES[api.name].keyrings } : {}),
       env: {},
       api,
     }),
@@ -560,6 +568,8 @@ export const MANIFEST: readonly FunctionSpec[] = [
     // Above WEBHOOK_TIMEOUT_MS (at most 60 s) plus the two units of work around the POST.
     timeoutSeconds: 90,
     secrets: [],
+    // Opens each webhook's sealed secret to sign with it.
+    keyrings: [WEBHOOK_KEYS_SECRET],
     env: {},
   },
   {
@@ -572,6 +582,17 @@ export const MANIFEST: readonly FunctionSpec[] = [
     env: {},
   },
 ];
+
+/**
+ * How long a scheduled drain (outbox relay, webhook retry sweep) may keep starting work:
+ * its timeout less a margin for the items still in flight (each makes at most three calls,
+ * each bounded by `OUTBOUND_TIMEOUT_MS`, 10 s by default).
+ */
+export function drainBudgetMs(name: string): number {
+  return (spec(name).timeoutSeconds - DRAIN_MARGIN_SECONDS) * 1000;
+}
+
+const DRAIN_MARGIN_SECONDS = 35;
 
 /** The manifest entry of a function; throws for an unknown name (a wiring bug). */
 export function spec(name: string): FunctionSpec {

@@ -60,4 +60,20 @@ describe('OpenAPI document', () => {
     expect(body('media.failed').properties.data?.required).toEqual(['mediaId', 'ownerId', 'reason']);
     expect(gatewayDocument()).not.toHaveProperty('webhooks');
   });
+
+  it('documents the delivery headers: the signature covers the timestamp and the body', () => {
+    const webhooks = doc.webhooks as Record<
+      string,
+      { post: { parameters: { name: string; in: string; description: string }[] } }
+    >;
+    for (const type of EventTypeSchema.options) {
+      const headers = webhooks[type]!.post.parameters;
+      expect(headers.map((h) => [h.in, h.name])).toEqual([
+        ['header', 'X-Taskman-Signature'],
+        ['header', 'X-Taskman-Delivery'],
+        ['header', 'X-Taskman-Event'],
+      ]);
+      expect(headers[0]!.description).toMatch(/^t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>\.<body>"/);
+    }
+  });
 });

@@ -116,7 +116,10 @@ function responsesOf(spec: FunctionSpec): Json {
 }
 
 const DELIVERY_HEADERS: Json[] = [
-  ['X-Taskman-Signature', 'sha256=<hex HMAC-SHA256 of the body, keyed by the webhook secret>'],
+  [
+    'X-Taskman-Signature',
+    't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>", keyed by the webhook secret>. Recompute it over the raw body, compare in constant time, and refuse a t more than 5 minutes from your clock (a replay).',
+  ],
   ['X-Taskman-Delivery', 'The delivery id, the same on every attempt'],
   ['X-Taskman-Event', 'The event type'],
 ].map(([name, description]) => ({

@@ -5,12 +5,14 @@
  */
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the expected values are Terraform expressions, as hcl2json renders them.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OUTBOX } from '@taskman/shared/application/outbox';
 import { COMMAND_TOPICS } from '@taskman/shared/domain/command.schema';
 import { TOPICS } from '@taskman/shared/domain/event.schema';
+import { WEBHOOK_KEYS_SECRET } from '@taskman/shared/webhooks/webhook-config';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gatewayDocument, OPENAPI_JSON, urlPlaceholder } from '../scripts/export-openapi.ts';
 
@@ -302,10 +304,13 @@ describe('Terraform', () => {
     }
     expect([...collections].sort()).toEqual([
       'audit',
+      'deadLetters',
       'idempotency',
       'media',
+      'notifications',
       'processedEvents',
       'rateLimits',
+      'webhookDeliveries',
     ]);
     const ttl = root.modules.firestore?.ttl_collections as string[];
     for (const c of collections) expect(ttl, `TTL policy on ${c}`).toContain(c);
@@ -366,4 +371,45 @@ describe('Terraform', () => {
     expect(fmt.stdout, 'terraform fmt would change these files').toBe('');
     expect(fmt.status).toBe(0);
   });
+
+  it.skipIf(!hasTerraform)(
+    'creates each keyring secret, readable only by the functions that list it, never an environment variable',
+    () => {
+      const fns = modules.functions as Module;
+      const listed = manifest.functions as (ManifestFunction & { secrets: string[]; keyrings: string[] })[];
+      for (const name of ['webhooksCreate', 'deliverWebhook'])
+        expect(listed.find((f) => f.name === name)?.keyrings, name).toEqual([WEBHOOK_KEYS_SECRET]);
+      // The module's own expressions, evaluated by terraform over manifest.json.
+      const expression = (e: unknown) =>
+        String(e).replace(/^\$\{/, '').replace(/\}$/, '').replaceAll('var.functions', 'local.fs');
+      const dir = mkdtempSync(join(tmpdir(), 'tf-secrets-'));
+      try {
+        writeFileSync(
+          join(dir, 'main.tf'),
+          `locals {\n  fs = jsondecode(file(${JSON.stringify(join(TF, 'manifest.json'))})).functions\n  secrets = ${expression(fns.locals.secrets)}\n  secret_grants = ${expression(fns.locals.secret_grants)}\n}\n`,
+        );
+        const out = spawnSync('terraform', ['console'], {
+          cwd: dir,
+          input: 'jsonencode({ secrets = local.secrets, grants = keys(local.secret_grants) })\n',
+          encoding: 'utf8',
+        });
+        expect(out.status, out.stderr).toBe(0);
+        const evaluated = JSON.parse(JSON.parse(out.stdout.trim().split('\n').at(-1)!)) as {
+          secrets: string[];
+          grants: string[];
+        };
+        const expected = listed.flatMap((f) => [...f.secrets, ...f.keyrings].map((s) => `${f.name}/${s}`));
+        expect(evaluated.grants.sort()).toEqual(expected.sort());
+        expect(evaluated.secrets).toContain(WEBHOOK_KEYS_SECRET);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      const access = resource(fns, 'google_secret_manager_secret_iam_member', 'access');
+      expect(access.for_each).toBe('${local.secret_grants}');
+      expect(access.role).toBe('roles/secretmanager.secretAccessor');
+      const fn = resource(fns, 'google_cloudfunctions2_function', 'function');
+      const env = first((first(fn.service_config).dynamic as Block).secret_environment_variables);
+      expect(env.for_each).toBe('${toset(each.value.secrets)}');
+    },
+  );
 });

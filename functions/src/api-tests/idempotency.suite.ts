@@ -1,5 +1,5 @@
 /**
- * `Idempotency-Key` on creating POSTs (tasks, comments and media uploads): the same key and body replay
+ * `Idempotency-Key` on creating POSTs (tasks, comments, media uploads and webhooks): the same key and body replay
  * the first response and create nothing new, also when the repeats race; the same key with
  * another body is 422; keys belong to their user; a malformed key is 400.
  */
@@ -18,6 +18,7 @@ import {
   StrictTask,
   TaskPage,
 } from './expectations.ts';
+import { StrictCreatedWebhook, webhooksOf } from './webhook-effects.ts';
 
 const key = () => `key-${randomUUID()}`;
 
@@ -173,6 +174,44 @@ export function idempotencySuite(client: () => ApiClient): void {
       expect((await listAll(api, owner, '/v1/media', MediaPage)).map((m) => m.id)).toEqual([
         first.json.media.id,
       ]);
+    });
+  });
+
+  describe('Idempotency-Key on POST /v1/webhooks', () => {
+    it('replays the first answer (the same webhook and secret, not cached), 422 for another body, one webhook', async () => {
+      const api = client();
+      const owner = await api.member('owner');
+      const headers = { 'Idempotency-Key': key() };
+      const body = { url: 'http://127.0.0.1:9/once', events: ['task.created'] };
+      const first = await api.call('POST', '/v1/webhooks', { token: owner.token, headers, body });
+      const created = expectOk(first, 201, StrictCreatedWebhook);
+      const again = await api.call('POST', '/v1/webhooks', { token: owner.token, headers, body });
+      expect(expectOk(again, 201, StrictCreatedWebhook)).toEqual(created);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(again.headers.get('cache-control')).toBe('no-store');
+      expect(again.headers.get('location')).toBe(first.headers.get('location'));
+      const other = await api.call('POST', '/v1/webhooks', {
+        token: owner.token,
+        headers,
+        body: { ...body, events: ['task.updated'] },
+      });
+      expectError(other, 422, 'IDEMPOTENCY.KEY_REUSED');
+      expect((await webhooksOf(api, owner)).map((w) => w.id)).toEqual([created.id]);
+    });
+
+    it('creates one webhook when repeats with one key race', async () => {
+      const api = client();
+      const owner = await api.member('owner');
+      const headers = { 'Idempotency-Key': key() };
+      const body = { url: 'http://127.0.0.1:9/raced', events: ['task.created'] };
+      const replies = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          api.call('POST', '/v1/webhooks', { token: owner.token, headers, body }),
+        ),
+      );
+      const hooks = replies.map((r) => expectOk(r, 201, StrictCreatedWebhook));
+      expect(new Set(hooks.map((h) => `${h.id} ${h.secret}`)).size).toBe(1);
+      expect(await webhooksOf(api, owner)).toHaveLength(1);
     });
   });
 }

@@ -1,6 +1,8 @@
-/** Webhooks: registration, URL checks, signed delivery, retries: in-process run (functions on in-memory adapters; the retry sweep run by the test). */
+/** Webhooks: registration, URL checks, signed delivery, retries, sealed secrets and their rotation, dead-lettered commands: in-process run (functions on in-memory adapters; the retry sweep run by the test). */
 
+import type { Command } from '@taskman/shared/domain/command.schema';
 import { sweepDueDeliveries } from '@taskman/shared/webhooks/retry-sweep';
+import { rotateWebhookSecrets } from '@taskman/shared/webhooks/rotate-secrets';
 import { resetWebhookConfig, webhookConfig } from '@taskman/shared/webhooks/webhook-config';
 import { type DeliveryDoc, WEBHOOK_DELIVERIES } from '@taskman/shared/webhooks/webhook-store';
 import { useInProcessApi } from './use-in-process.ts';
@@ -22,4 +24,12 @@ webhooksSuite(api, {
   },
   deliveryStatus: async (id) =>
     (await api().deps.store.get<DeliveryDoc>(WEBHOOK_DELIVERIES, id))?.data.status,
+  store: () => api().deps.store,
+  rotateKeys: async () => {
+    const { deps } = api();
+    deps.keyring.rotate();
+    await rotateWebhookSecrets({ batchSize: 50, dryRun: false }, deps);
+  },
+  // Any JSON on the topic, as another publisher (or a bug) could send it.
+  publishRaw: (topic, data) => api().deps.publisher.send(topic, data as Command),
 });

@@ -5,6 +5,7 @@
  */
 
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { Command } from '../domain/command.schema.ts';
 import type { EventEnvelope } from '../domain/event.schema.ts';
 import { AppError } from '../errors/app-error.ts';
 import { createLogger, setLogger } from '../logging/logger.ts';
@@ -13,6 +14,7 @@ import { memoryDeps } from '../testing/memory-deps.ts';
 import { testEnvelope as envelope, testMessage as message } from '../testing/messages.ts';
 import {
   type Consumer,
+  consumeCommand,
   consumeMessage,
   DEAD_LETTERS,
   type DeadLetterDoc,
@@ -20,7 +22,7 @@ import {
   processedEventId,
 } from './consumer.ts';
 
-const OPTIONS = { maxAgeSeconds: 24 * 3600 };
+const OPTIONS = { maxAgeSeconds: 24 * 3600, deadLetterRetentionDays: 30 };
 
 beforeAll(() => setLogger(createLogger({ level: 'silent' })));
 
@@ -92,6 +94,8 @@ describe('consumeMessage', () => {
       messageId: 'poison-1',
       attributes: { eventType: 'task.created', correlationId: 'corr-1' },
       deadLetteredAt: deps.clock.now().toISOString(),
+      // Kept for the retention given, then deleted by the TTL policy.
+      expiresAt: new Date(deps.clock.now().getTime() + 30 * 86_400_000),
     });
     expect(letter?.data.reason).toMatch(reason);
     expect(letter?.data.data).toBe(typeof data === 'string' ? data : JSON.stringify(data));
@@ -158,5 +162,76 @@ describe('consumeMessage', () => {
     expect(await consumeMessage('testConsumer', consumer, message(e), deps, OPTIONS)).toBe('expired');
     expect(consumer.calls).toBe(0);
     expect(await deps.store.get(PROCESSED_EVENTS, processedEventId('testConsumer', e.id))).toBeNull();
+  });
+});
+
+describe('consumeCommand', () => {
+  const command = (deps: ReturnType<typeof memoryDeps>): Command => ({
+    id: deps.ids.newId(),
+    type: 'test.do',
+    timestamp: deps.clock.now().toISOString(),
+    correlationId: 'corr-1',
+    actorId: null,
+    data: { n: 1 },
+  });
+
+  it('hands a command to its handler once parsed', async () => {
+    const deps = memoryDeps();
+    const seen: Command[] = [];
+    const c = command(deps);
+    const handle = async (x: Command) => {
+      seen.push(x);
+    };
+    expect(await consumeCommand('worker', message(c, 'c1'), handle, deps, OPTIONS)).toBe('applied');
+    expect(seen).toEqual([c]);
+    expect(deps.store.dump(DEAD_LETTERS)).toEqual([]);
+  });
+
+  it.each([
+    ['not JSON', '{nope', /not valid JSON/],
+    ['not a command', { hello: 'world' }, /not a command/],
+  ])('dead-letters a message that is %s, with its reason, unhandled', async (_what, data, reason) => {
+    const deps = memoryDeps();
+    let calls = 0;
+    const outcome = await consumeCommand(
+      'worker',
+      message(data, 'bad-1'),
+      async () => {
+        calls++;
+      },
+      deps,
+      OPTIONS,
+    );
+    expect(outcome).toBe('dead-lettered');
+    expect(calls).toBe(0);
+    const letter = await deps.store.get<DeadLetterDoc>(DEAD_LETTERS, 'worker:bad-1');
+    expect(letter?.data).toMatchObject({
+      consumer: 'worker',
+      messageId: 'bad-1',
+      code: 'REQUEST.VALIDATION',
+    });
+    expect(letter?.data.reason).toMatch(reason);
+  });
+
+  it('dead-letters what the handler refuses for good; throws what it may retry', async () => {
+    const deps = memoryDeps();
+    const refuse = async () => {
+      throw new AppError('REQUEST.VALIDATION', 'Not a webhook.deliver command.');
+    };
+    expect(await consumeCommand('worker', message(command(deps), 'r1'), refuse, deps, OPTIONS)).toBe(
+      'dead-lettered',
+    );
+    expect((await deps.store.get<DeadLetterDoc>(DEAD_LETTERS, 'worker:r1'))?.data.reason).toBe(
+      'Not a webhook.deliver command.',
+    );
+    const down = async () => {
+      throw new AppError('DEPENDENCY.UNAVAILABLE', 'down');
+    };
+    await expect(
+      consumeCommand('worker', message(command(deps), 'r2'), down, deps, OPTIONS),
+    ).rejects.toMatchObject({
+      code: 'DEPENDENCY.UNAVAILABLE',
+    });
+    expect(await deps.store.get(DEAD_LETTERS, 'worker:r2')).toBeNull();
   });
 });

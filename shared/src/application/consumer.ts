@@ -4,8 +4,11 @@
  * a `processedEvents` record share one unit of work, so a redelivery finds the record and
  * is acknowledged without effect. Invalid messages and non-retryable errors are
  * acknowledged and kept in `deadLetters` with the reason; retryable errors are thrown.
+ * `consumeCommand` applies the same rule to command messages (the workers behind
+ * `emit.command`).
  */
 import type { z } from 'zod';
+import { type Command, CommandSchema } from '../domain/command.schema.ts';
 import { type EventEnvelope, EventEnvelopeSchema } from '../domain/event.schema.ts';
 import { AppError, isAppError } from '../errors/app-error.ts';
 import { currentContext } from '../logging/context.ts';
@@ -36,7 +39,12 @@ export interface Consumer {
   apply(envelope: EventEnvelope, tx: Transaction, deps: Deps, emit: Emit): Promise<void>;
 }
 
-export interface ConsumeOptions {
+export interface DeadLetterOptions {
+  /** How long a dead letter is kept (its `expiresAt`, for a Firestore TTL policy). */
+  deadLetterRetentionDays: number;
+}
+
+export interface ConsumeOptions extends DeadLetterOptions {
   /** Events whose envelope timestamp is older than this are dropped. */
   maxAgeSeconds: number;
 }
@@ -65,6 +73,7 @@ export interface DeadLetterDoc {
   attributes: Record<string, string>;
   publishTime: string | null;
   deadLetteredAt: string;
+  expiresAt: Date;
 }
 
 /** A Firestore-safe document id part. */
@@ -82,8 +91,10 @@ async function deadLetter(
   reason: string,
   code: string | null,
   deps: Pick<Deps, 'store' | 'clock'>,
+  options: DeadLetterOptions,
 ): Promise<void> {
   const text = message.data.toString('utf8');
+  const now = deps.clock.now();
   const doc: DeadLetterDoc = {
     consumer,
     messageId: message.id,
@@ -97,23 +108,12 @@ async function deadLetter(
         .map(([k, v]) => [k.slice(0, 256), String(v).slice(0, DEAD_LETTER_ATTRIBUTE_CHARS)]),
     ),
     publishTime: message.publishTime ?? null,
-    deadLetteredAt: deps.clock.now().toISOString(),
+    deadLetteredAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + options.deadLetterRetentionDays * 86_400_000),
   };
   // Deterministic id: a poison message redelivered before its ack is kept once.
   await deps.store.transact(async (tx) => tx.set(DEAD_LETTERS, `${consumer}:${idPart(message.id)}`, doc));
   logs.eventDeadLettered(consumer, message.id, doc.reason, code);
-}
-
-/** Dead-letters `message` for a non-retryable AppError; rethrows what a retry may fix. */
-async function deadLetterUnlessRetryable(
-  consumer: string,
-  message: PubSubMessage,
-  error: unknown,
-  deps: Pick<Deps, 'store' | 'clock'>,
-): Promise<'dead-lettered'> {
-  if (!isAppError(error) || error.retryable) throw error;
-  await deadLetter(consumer, message, error.message, error.code, deps);
-  return 'dead-lettered';
 }
 
 /** Parses `message`'s JSON data with `schema`; a reason a person can read when it fails. */
@@ -136,37 +136,59 @@ export function parseMessage<T>(
   return { value: parsed.data };
 }
 
+/**
+ * Runs `work`; a non-retryable AppError it throws dead-letters `message` with the error's
+ * message and code (acknowledged, never retried). Anything else is thrown for the platform.
+ */
+async function deadLetterFinalErrors<T>(
+  name: string,
+  message: PubSubMessage,
+  deps: Pick<Deps, 'store' | 'clock'>,
+  options: DeadLetterOptions,
+  work: () => Promise<T>,
+): Promise<T | 'dead-lettered'> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isAppError(error) && !error.retryable) {
+      await deadLetter(name, message, error.message, error.code, deps, options);
+      return 'dead-lettered';
+    }
+    throw error;
+  }
+}
+
+export type CommandOutcome = 'applied' | 'dead-lettered';
+
+/**
+ * Handles one command message (the workers behind `emit.command`) as consumers handle
+ * events: a message that is not a command, or one `handle` refuses for good (a
+ * non-retryable AppError), is acknowledged and kept in `deadLetters` with its reason;
+ * retryable errors are thrown so the platform retries with backoff.
+ */
+export async function consumeCommand(
+  name: string,
+  message: PubSubMessage,
+  handle: (command: Command) => Promise<unknown>,
+  deps: Pick<Deps, 'store' | 'clock'>,
+  options: DeadLetterOptions,
+): Promise<CommandOutcome> {
+  const parsed = parseMessage(message, CommandSchema, 'a command');
+  if ('reason' in parsed) {
+    await deadLetter(name, message, parsed.reason, 'REQUEST.VALIDATION', deps, options);
+    return 'dead-lettered';
+  }
+  return deadLetterFinalErrors(name, message, deps, options, async () => {
+    await handle(parsed.value);
+    return 'applied' as const;
+  });
+}
+
 /** `parseMessage`, or a non-retryable error (the message is dropped, never retried). */
 export function requireMessage<T>(message: PubSubMessage, schema: z.ZodType<T>, what: string): T {
   const parsed = parseMessage(message, schema, what);
   if ('reason' in parsed) throw new AppError('REQUEST.VALIDATION', `Dropped: ${parsed.reason}.`);
   return parsed.value;
-}
-
-/**
- * Runs one command message (work another function queued) through `handle`, with the poison
- * rule of events: a message that is not `what` (per `schema`) and a non-retryable AppError of
- * the handler are acknowledged and dead-lettered with the reason; retryable errors are
- * thrown so the platform retries. Commands carry their own redelivery checks.
- */
-export async function consumeCommand<T>(
-  name: string,
-  message: PubSubMessage,
-  command: { schema: z.ZodType<T>; what: string },
-  handle: (value: T) => Promise<unknown>,
-  deps: Pick<Deps, 'store' | 'clock'>,
-): Promise<'applied' | 'dead-lettered'> {
-  const parsed = parseMessage(message, command.schema, command.what);
-  if ('reason' in parsed) {
-    await deadLetter(name, message, parsed.reason, 'REQUEST.VALIDATION', deps);
-    return 'dead-lettered';
-  }
-  try {
-    await handle(parsed.value);
-    return 'applied';
-  } catch (error) {
-    return deadLetterUnlessRetryable(name, message, error, deps);
-  }
 }
 
 /** Parses and validates the envelope of `message`; a reason when it is not one. */
@@ -188,7 +210,7 @@ export async function consumeMessage(
 ): Promise<ConsumeOutcome> {
   const parsed = parseEnvelope(message);
   if ('reason' in parsed) {
-    await deadLetter(name, message, parsed.reason, 'REQUEST.VALIDATION', deps);
+    await deadLetter(name, message, parsed.reason, 'REQUEST.VALIDATION', deps, options);
     return 'dead-lettered';
   }
   const { envelope } = parsed;
@@ -204,7 +226,7 @@ export async function consumeMessage(
     logs.eventExpired(name, envelope.id, envelope.eventType, envelope.timestamp);
     return 'expired';
   }
-  try {
+  return deadLetterFinalErrors(name, message, deps, options, async () => {
     const applied = await inUnitOfWork(deps, async (tx, emit) => {
       const id = processedEventId(name, envelope.id);
       if (await tx.get(PROCESSED_EVENTS, id)) return false;
@@ -221,11 +243,9 @@ export async function consumeMessage(
     });
     if (!applied) {
       logs.eventDuplicate(name, envelope.id);
-      return 'duplicate';
+      return 'duplicate' as const;
     }
     logs.eventApplied(name, envelope.id, envelope.eventType);
-    return 'applied';
-  } catch (error) {
-    return deadLetterUnlessRetryable(name, message, error, deps);
-  }
+    return 'applied' as const;
+  });
 }

@@ -62,4 +62,33 @@ describe('transactional outbox', () => {
     });
     expect(deps.publisher.published).toEqual([]);
   });
+
+  it('drains a backlog of 1,000 entries in one call, in parallel batches', async () => {
+    const deps = memoryDeps();
+    deps.publisher.down = true;
+    for (let i = 0; i < 1_000; i++)
+      await createTask({ actor: alice, origin, body: { title: `t${i}` } }, deps);
+    expect(deps.store.dump(OUTBOX)).toHaveLength(1_000);
+    deps.publisher.down = false;
+    deps.advance(11_000);
+    expect(await relayOutbox(deps)).toEqual({ published: 1_000, failed: 0 });
+    expect(deps.store.dump(OUTBOX)).toEqual([]);
+    expect(new Set(deps.publisher.published.map((p) => p.envelope.id)).size).toBe(1_000);
+  });
+
+  it('stops when its time is up, and when Pub/Sub is still down, leaving the rest for the next tick', async () => {
+    const deps = memoryDeps();
+    deps.publisher.down = true;
+    for (let i = 0; i < 300; i++) await createTask({ actor: alice, origin, body: { title: `t${i}` } }, deps);
+    deps.advance(11_000);
+    // Still down: one batch is tried, not every entry again and again.
+    const down = await relayOutbox(deps, { batchSize: 100 });
+    expect(down).toEqual({ published: 0, failed: 100 });
+    deps.publisher.down = false;
+    deps.advance(61_000);
+    // No time left: nothing is started (and nothing leased).
+    expect(await relayOutbox(deps, { batchSize: 100, budgetMs: 0 })).toEqual({ published: 0, failed: 0 });
+    expect(await relayOutbox(deps, { batchSize: 100 })).toEqual({ published: 300, failed: 0 });
+    expect(deps.store.dump(OUTBOX)).toEqual([]);
+  });
 });

@@ -2,7 +2,8 @@
  * The transactional outbox: an event is written in the same unit of work as the change it
  * describes, published right after the commit, and deleted once Pub/Sub has it. If the
  * process dies between commit and publish, `relayOutbox` (run on a schedule) publishes it
- * later. Delivery is at least once; consumers de-duplicate by envelope id.
+ * later, draining any backlog in parallel batches within its time budget. Delivery is at
+ * least once; consumers de-duplicate by envelope id.
  */
 import type { Command } from '../domain/command.schema.ts';
 import {
@@ -17,6 +18,7 @@ import { logs } from '../logging/logs.ts';
 import type { Deps } from '../ports/deps.ts';
 import type { Transaction } from '../ports/document-store.ts';
 import { DOC_ID } from '../ports/document-store.ts';
+import { forEachBounded, forEachPage, timeLeft } from './bounded.ts';
 
 export const OUTBOX = 'outbox';
 
@@ -73,8 +75,9 @@ export function recordOutboxEntry(tx: Transaction, message: OutboxMessage): void
   tx.create(OUTBOX, idOf(message), doc);
 }
 
-async function publishEntry(
-  deps: Pick<Deps, 'publisher' | 'store'>,
+/** Publishes one entry's message to its topic (the entry stays until it is deleted). */
+async function sendEntry(
+  deps: Pick<Deps, 'publisher'>,
   entry: OutboxMessage & { traceparent: string | null },
 ): Promise<void> {
   const trace: Record<string, string> = entry.traceparent ? { traceparent: entry.traceparent } : {};
@@ -99,6 +102,13 @@ async function publishEntry(
     });
     logs.eventPublished(envelope.eventType, envelope.id, topic);
   }
+}
+
+async function publishEntry(
+  deps: Pick<Deps, 'publisher' | 'store'>,
+  entry: OutboxMessage & { traceparent: string | null },
+): Promise<void> {
+  await sendEntry(deps, entry);
   await deps.store.transact(async (tx) => tx.delete(OUTBOX, idOf(entry)));
 }
 
@@ -122,50 +132,86 @@ export async function dispatchOutbox(
 export interface RelayOptions {
   /** Entries younger than this are left to the request that wrote them. */
   minAgeMs: number;
-  /** How long a relay holds an entry it is publishing. */
+  /** How long a relay holds the entries it is publishing. */
   leaseMs: number;
+  /** Entries read, claimed (one unit of work) and deleted (one more) at a time. */
   batchSize: number;
+  /** Publishes in flight at once. */
+  concurrency: number;
+  /** No new entry is started after this long (the function's timeout less a margin). */
+  budgetMs: number;
 }
 
+export const RELAY_DEFAULTS: RelayOptions = {
+  minAgeMs: 10_000,
+  leaseMs: 60_000,
+  batchSize: 200,
+  concurrency: 16,
+  budgetMs: 60_000,
+};
+
 /**
- * Publishes outbox entries older than `minAgeMs`, each claimed with a lease so two relays
- * do not publish the same entry at once. Returns how many were published.
+ * Drains the outbox: entries older than `minAgeMs`, oldest first, a batch at a time — each
+ * batch claimed in one unit of work with a lease (two relays never publish the same entry
+ * at once), published `concurrency` at a time, and the published ones deleted together —
+ * until a batch comes back short, the budget is spent, or a batch publishes nothing
+ * (Pub/Sub still down: the next tick tries again). Returns how many were published.
  */
 export async function relayOutbox(
   deps: Pick<Deps, 'publisher' | 'store' | 'clock'>,
-  options: RelayOptions = { minAgeMs: 10_000, leaseMs: 60_000, batchSize: 100 },
+  overrides: Partial<RelayOptions> = {},
 ): Promise<{ published: number; failed: number }> {
-  const now = deps.clock.now();
-  const cutoff = new Date(now.getTime() - options.minAgeMs).toISOString();
-  const due = await deps.store.query<OutboxDoc>({
-    collection: OUTBOX,
-    where: [{ field: 'createdAt', op: '<=', value: cutoff }],
-    orderBy: [
-      { field: 'createdAt', direction: 'asc' },
-      { field: DOC_ID, direction: 'asc' },
-    ],
-    limit: options.batchSize,
-  });
+  const options = { ...RELAY_DEFAULTS, ...overrides };
+  const inTime = timeLeft(options.budgetMs);
   let published = 0;
   let failed = 0;
-  for (const entry of due) {
+  const cutoff = new Date(deps.clock.now().getTime() - options.minAgeMs).toISOString();
+  const due = {
+    collection: OUTBOX,
+    where: [{ field: 'createdAt', op: '<=' as const, value: cutoff }],
+    orderBy: [
+      { field: 'createdAt', direction: 'asc' as const },
+      { field: DOC_ID, direction: 'asc' as const },
+    ],
+  };
+  await forEachPage<OutboxDoc>(deps.store, due, options.batchSize, inTime, async (page) => {
+    const now = deps.clock.now();
     const claimed = await deps.store.transact(async (tx) => {
-      const current = await tx.get<OutboxDoc>(OUTBOX, entry.id);
-      if (!current) return null;
-      if (current.data.leaseUntil && current.data.leaseUntil > now.toISOString()) return null;
-      const leased = { ...current.data, leaseUntil: new Date(now.getTime() + options.leaseMs).toISOString() };
-      tx.set(OUTBOX, entry.id, leased);
-      return leased;
+      const current = await Promise.all(page.map((entry) => tx.get<OutboxDoc>(OUTBOX, entry.id)));
+      const leaseUntil = new Date(now.getTime() + options.leaseMs).toISOString();
+      return current.flatMap((doc) => {
+        if (!doc || (doc.data.leaseUntil && doc.data.leaseUntil > now.toISOString())) return [];
+        const leased = { ...doc.data, leaseUntil };
+        tx.set(OUTBOX, doc.id, leased);
+        return [{ id: doc.id, entry: leased }];
+      });
     });
-    if (!claimed) continue;
-    try {
-      await publishEntry(deps, claimed);
-      published++;
-    } catch (error) {
-      failed++;
-      logs.eventPublishDeferred(entry.id, error);
+    const sent: string[] = [];
+    let batchFailed = 0;
+    await forEachBounded(
+      claimed,
+      options.concurrency,
+      async ({ id, entry }) => {
+        try {
+          await sendEntry(deps, entry);
+          sent.push(id);
+        } catch (error) {
+          batchFailed++;
+          logs.eventPublishDeferred(id, error);
+        }
+      },
+      inTime,
+    );
+    if (sent.length > 0) {
+      await deps.store.transact(async (tx) => {
+        for (const id of sent) tx.delete(OUTBOX, id);
+      });
     }
-  }
+    published += sent.length;
+    failed += batchFailed;
+    // Nothing went out: Pub/Sub is still down, and the next tick tries again.
+    return !(sent.length === 0 && batchFailed > 0);
+  });
   if (published > 0) logs.outboxRelayed(published);
   return { published, failed };
 }

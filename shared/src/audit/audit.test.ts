@@ -46,7 +46,7 @@ const message = (e: unknown, id = 'm'): PubSubMessage => ({
   attributes: {},
   publishTime: undefined,
 });
-const OPTIONS = { maxAgeSeconds: 3600 };
+const OPTIONS = { maxAgeSeconds: 3600, deadLetterRetentionDays: 30 };
 const consumer = auditConsumer(() => 365);
 
 describe('audit entries', () => {

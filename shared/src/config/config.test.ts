@@ -22,10 +22,13 @@ it('names each bad variable', () => {
   );
 });
 
-it('reads the event age cut-off and the audit retention, with defaults', () => {
+it('reads the event age cut-off and the retentions, with defaults', () => {
+  // A week: longer than any backlog takes to drain (README, "Webhooks, secrets and retention").
   expect(parseConfig({ GOOGLE_CLOUD_PROJECT: 'p' })).toMatchObject({
-    eventMaxAgeSeconds: 86_400,
+    eventMaxAgeSeconds: 7 * 86_400,
     auditRetentionDays: 365,
+    deadLetterRetentionDays: 7,
+    notificationRetentionDays: 90,
   });
   expect(
     parseConfig({ GOOGLE_CLOUD_PROJECT: 'p', EVENT_MAX_AGE_SECONDS: '600', AUDIT_RETENTION_DAYS: '30' }),

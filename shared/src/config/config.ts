@@ -72,10 +72,21 @@ export const CONFIG_SETTINGS = {
   },
   /** Timeout for every outbound call made with fetch, in milliseconds. */
   outboundTimeoutMs: { env: ['OUTBOUND_TIMEOUT_MS'], schema: intFromEnv(10_000, 100, 120_000) },
-  /** Events older than this (by envelope timestamp) are dropped by consumers, with a log line. */
-  eventMaxAgeSeconds: { env: ['EVENT_MAX_AGE_SECONDS'], schema: intFromEnv(24 * 3600, 60, 30 * 24 * 3600) },
+  /**
+   * Events older than this (by envelope timestamp) are dropped by consumers, with a log line.
+   * A week: far longer than the outbox and the subscriptions take to drain any backlog a
+   * Pub/Sub outage leaves (README, "Webhooks, secrets and retention").
+   */
+  eventMaxAgeSeconds: {
+    env: ['EVENT_MAX_AGE_SECONDS'],
+    schema: intFromEnv(7 * 24 * 3600, 60, 30 * 24 * 3600),
+  },
   /** How long audit entries are kept (their `expiresAt`, for a Firestore TTL policy). */
   auditRetentionDays: { env: ['AUDIT_RETENTION_DAYS'], schema: intFromEnv(365, 1, 10 * 365) },
+  /** How long dead letters are kept (their `expiresAt`, for a Firestore TTL policy), as long as the dead-letter topics keep theirs. */
+  deadLetterRetentionDays: { env: ['DEAD_LETTER_RETENTION_DAYS'], schema: intFromEnv(7, 1, 3650) },
+  /** How long notifications are kept after they were created (their `expiresAt`). */
+  notificationRetentionDays: { env: ['NOTIFICATION_RETENTION_DAYS'], schema: intFromEnv(90, 1, 3650) },
 } satisfies Record<string, Setting>;
 
 /**

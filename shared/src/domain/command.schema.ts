@@ -23,12 +23,6 @@ export const OptimizeCommandDataSchema = z.strictObject({
   maxWidth: z.number().int().min(16).max(8192).nullable(),
 });
 
-/** A `media.optimize` command, its data included. */
-export const OptimizeCommandSchema = CommandSchema.extend({
-  type: z.literal('media.optimize'),
-  data: OptimizeCommandDataSchema,
-});
-
 /** Topics commands travel on. */
 export const COMMAND_TOPICS = {
   optimizeMedia: 'media-optimize',

@@ -42,6 +42,8 @@ export const ERROR_CODES = {
   'RATE.LIMITED': { status: 429, retryable: true },
   INTERNAL: { status: 500, retryable: true },
   'DEPENDENCY.UNAVAILABLE': { status: 503, retryable: true },
+  /** A sealed value that does not open: tampered, or sealed under a key version that is gone. */
+  'SECRET.UNREADABLE': { status: 500, retryable: false },
   'STORE.CONTENTION': { status: 503, retryable: true },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;
 

@@ -102,6 +102,13 @@ export const logs = {
       'Webhook command not applicable; skipped',
     );
   },
+  /** A delivery that cannot be signed (its sealed secret does not open): failed without an attempt. */
+  webhookUnsendable(deliveryId: string, code: string): void {
+    logger().error(
+      { event: 'webhook.unsendable', deliveryId, code },
+      'Webhook secret cannot be opened; delivery failed',
+    );
+  },
   webhookAttempted(
     deliveryId: string,
     attempt: number,

@@ -168,9 +168,16 @@ describe('the notifications consumer', () => {
     const outcomes = [];
     for (const id of ['1', '2', '3'])
       outcomes.push(
-        await consumeMessage('notifyTaskEvents', notifyConsumer(), message(e, id), deps, {
-          maxAgeSeconds: 3600,
-        }),
+        await consumeMessage(
+          'notifyTaskEvents',
+          notifyConsumer(() => 90),
+          message(e, id),
+          deps,
+          {
+            maxAgeSeconds: 3600,
+            deadLetterRetentionDays: 30,
+          },
+        ),
       );
     expect(outcomes).toEqual(['applied', 'duplicate', 'duplicate']);
     const docs = await allNotifications(deps);
@@ -185,6 +192,8 @@ describe('the notifications consumer', () => {
         entityId: 'task-1',
         read: false,
         createdAt: e.timestamp,
+        // Kept 90 days (the retention given), then deleted by the TTL policy.
+        expiresAt: new Date(Date.parse(e.timestamp) + 90 * 86_400_000),
       },
     ]);
   });
@@ -192,7 +201,7 @@ describe('the notifications consumer', () => {
   it('makes one notification even applied twice without the wrapper, and keeps it read', async () => {
     const deps = memoryDeps();
     const e = envelope('user.registered', 'u1', { userId: 'u1' });
-    const consumer = notifyConsumer();
+    const consumer = notifyConsumer(() => 90);
     await inUnitOfWork(deps, (tx, emit) => consumer.apply(e, tx, deps, emit));
     const [doc] = await allNotifications(deps);
     await markRead({ actor: { uid: 'u1', email: undefined, role: 'member' }, id: doc!.id }, deps);
@@ -209,7 +218,7 @@ describe('reading notifications', () => {
 
   async function world() {
     const deps = memoryDeps();
-    const consumer = notifyConsumer();
+    const consumer = notifyConsumer(() => 90);
     for (let i = 0; i < 5; i++) {
       const e = envelope('media.processed', 'x', { mediaId: `m${i}`, ownerId: i < 4 ? me.uid : them.uid });
       await inUnitOfWork(deps, (tx, emit) => consumer.apply(e, tx, deps, emit));
@@ -221,6 +230,7 @@ describe('reading notifications', () => {
     const deps = await world();
     const first = await listNotifications({ actor: me, query: { limit: 3 } }, deps);
     expect(first.items.map((i) => i.entityId)).toEqual(['m3', 'm2', 'm1']);
+    expect(first.items[0]).not.toHaveProperty('expiresAt');
     const second = await listNotifications(
       { actor: me, query: { limit: 3, cursor: first.nextCursor! } },
       deps,

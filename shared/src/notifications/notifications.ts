@@ -2,11 +2,13 @@
  * In-app notifications: the rules deciding who hears of which event (`notificationsFor`,
  * pure), the consumer that writes them (each under an id derived from the envelope id,
  * recipient and type, created only if absent, so a repeat cannot make a second one even
- * without the consumer wrapper), and the caller's list / mark-read use cases.
+ * without the consumer wrapper, and kept `NOTIFICATION_RETENTION_DAYS` through its
+ * `expiresAt`, a Firestore TTL policy), and the caller's list / mark-read use cases.
  */
 import { createHash } from 'node:crypto';
 import type { Consumer } from '../application/consumer.ts';
 import { pageOf } from '../application/cursor.ts';
+import { config } from '../config/config.ts';
 import type { EntityType } from '../domain/audit.schema.ts';
 import type { Page, Principal } from '../domain/common.schema.ts';
 import { type EventEnvelope, isWellFormed } from '../domain/event.schema.ts';
@@ -131,8 +133,19 @@ export function notificationId(envelopeId: string, userId: string, type: Notific
   return createHash('sha256').update(`${envelopeId}\n${userId}\n${type}`).digest('base64url').slice(0, 24);
 }
 
-/** The notifications consumer (the same for every topic). */
-export function notifyConsumer(): Consumer {
+/** A notification as stored: with the time a Firestore TTL policy deletes it after. */
+export type NotificationDoc = Notification & { expiresAt: Date };
+
+/** The notification as API.md shows it (no storage fields). */
+function toNotification(doc: NotificationDoc): Notification {
+  const { expiresAt: _expiresAt, ...notification } = doc;
+  return notification;
+}
+
+/** The notifications consumer (the same for every topic); each is kept `retentionDays` after its event. */
+export function notifyConsumer(
+  retentionDays: () => number = () => config().notificationRetentionDays,
+): Consumer {
   return {
     async apply(envelope, tx) {
       const drafts = notificationsFor(envelope);
@@ -142,7 +155,13 @@ export function notifyConsumer(): Consumer {
       drafts.forEach((draft, i) => {
         const id = ids[i]!;
         if (existing[i]) return;
-        const doc: Notification = { id, ...draft, read: false, createdAt: envelope.timestamp };
+        const doc: NotificationDoc = {
+          id,
+          ...draft,
+          read: false,
+          createdAt: envelope.timestamp,
+          expiresAt: new Date(Date.parse(envelope.timestamp) + retentionDays() * 86_400_000),
+        };
         tx.create(NOTIFICATIONS, id, doc);
       });
     },
@@ -166,7 +185,7 @@ export async function listNotifications(
   deps: Pick<Deps, 'store'>,
 ): Promise<Page<Notification>> {
   const { actor, query } = req;
-  return pageOf<Notification, Notification>(
+  return pageOf<NotificationDoc, Notification>(
     deps.store,
     {
       collection: NOTIFICATIONS,
@@ -175,7 +194,7 @@ export async function listNotifications(
     },
     query.limit,
     query.cursor,
-    (doc) => doc.data,
+    (doc) => toNotification(doc.data),
   );
 }
 

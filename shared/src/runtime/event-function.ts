@@ -7,12 +7,14 @@
  * `storageEventFunction` does the same for Eventarc's Cloud Storage events, and
  * `consumerFunction(name, consumer, deps)` runs an event consumer through
  * `consumeMessage` (application/consumer.ts): exactly once per envelope, poison messages
- * dead-lettered.
+ * dead-lettered; `commandFunction(name, handler, deps)` does the same for a command worker
+ * (`consumeCommand`).
  */
 import { randomUUID } from 'node:crypto';
 import { type CloudEvent, cloudEvent } from '@google-cloud/functions-framework';
-import { type Consumer, consumeMessage } from '../application/consumer.ts';
+import { type Consumer, consumeCommand, consumeMessage } from '../application/consumer.ts';
 import { config } from '../config/config.ts';
+import type { Command } from '../domain/command.schema.ts';
 import { isAppError } from '../errors/app-error.ts';
 import { parseTrace, runWithContext } from '../logging/context.ts';
 import { logs } from '../logging/logs.ts';
@@ -120,13 +122,36 @@ export function consumerFunction(
   // consumeMessage acknowledges (dead-letters) what cannot succeed and throws only what
   // may: eventFunction's retry rule then applies unchanged.
   return eventFunction(name, async (message) => {
-    await consumeMessage(name, consumer, message, depsOf(), { maxAgeSeconds: config().eventMaxAgeSeconds });
+    const c = config();
+    await consumeMessage(name, consumer, message, depsOf(), {
+      maxAgeSeconds: c.eventMaxAgeSeconds,
+      deadLetterRetentionDays: c.deadLetterRetentionDays,
+    });
+  });
+}
+
+/**
+ * Wraps a command worker (the consumer of a command topic) as a Pub/Sub CloudEvent
+ * function: the message is parsed as a command and handed to `handler`; a malformed one,
+ * or one the handler refuses for good, is dead-lettered with its reason
+ * (`consumeCommand`); retryable failures are thrown.
+ */
+export function commandFunction(
+  name: string,
+  handler: (command: Command) => Promise<unknown>,
+  depsOf: () => Pick<Deps, 'store' | 'clock'>,
+): (event: CloudEvent<unknown>) => Promise<void> {
+  return eventFunction(name, async (message) => {
+    await consumeCommand(name, message, handler, depsOf(), {
+      deadLetterRetentionDays: config().deadLetterRetentionDays,
+    });
   });
 }
 
 /**
  * Event entries, each naming its function once: registers `eventFunction(name, handler)`,
- * `consumerFunction(name, consumer, deps)` or `storageEventFunction(name, handler)` under
+ * `consumerFunction(name, consumer, deps)`, `commandFunction(name, handler, deps)` or
+ * `storageEventFunction(name, handler)` under
  * `name` with the framework's `cloudEvent`.
  */
 export const eventEntry = (name: string, handler: (message: PubSubMessage) => Promise<void>): void =>
@@ -134,6 +159,12 @@ export const eventEntry = (name: string, handler: (message: PubSubMessage) => Pr
 
 export const consumerEntry = (name: string, consumer: Consumer, deps: () => Deps): void =>
   cloudEvent(name, consumerFunction(name, consumer, deps));
+
+export const commandEntry = (
+  name: string,
+  handler: (command: Command) => Promise<unknown>,
+  deps: () => Pick<Deps, 'store' | 'clock'>,
+): void => cloudEvent(name, commandFunction(name, handler, deps));
 
 export const storageEntry = (name: string, handler: (object: StorageObject) => Promise<void>): void =>
   cloudEvent(name, storageEventFunction(name, handler));

@@ -3,6 +3,7 @@ import { MemoryBlobStore } from '../adapters/memory/memory-blob-store.ts';
 import { MemoryDocumentStore } from '../adapters/memory/memory-document-store.ts';
 import { MemoryEventPublisher } from '../adapters/memory/memory-event-publisher.ts';
 import { MemoryIdentityProvider } from '../adapters/memory/memory-identity-provider.ts';
+import { MemoryKeyring } from '../adapters/memory/memory-keyring.ts';
 import { SharpImageProcessor } from '../adapters/sharp/sharp-image-processor.ts';
 import { parseMediaConfig } from '../config/media-config.ts';
 import { randomIds } from '../ports/clock.ts';
@@ -15,6 +16,8 @@ export interface MemoryDeps extends MediaDeps {
   publisher: MemoryEventPublisher;
   identity: MemoryIdentityProvider;
   blobs: MemoryBlobStore;
+  /** The webhook keyring (production wiring reads Secret Manager). */
+  keyring: MemoryKeyring;
   /** Moves the clock forward. */
   advance(ms: number): void;
 }
@@ -26,6 +29,7 @@ export function memoryDeps(start = new Date('2026-01-01T00:00:00.000Z')): Memory
     publisher: new MemoryEventPublisher(),
     identity: new MemoryIdentityProvider(),
     blobs: new MemoryBlobStore(),
+    keyring: new MemoryKeyring(),
     images: new SharpImageProcessor(),
     media: parseMediaConfig({ GOOGLE_CLOUD_PROJECT: 'demo-taskman' }),
     clock: { now: () => new Date(now) },

@@ -1,7 +1,8 @@
-/** Tasks, event envelopes and Pub/Sub messages for tests of consumers and event functions. */
+/** Tasks, event envelopes, Pub/Sub messages and webhook deliveries for tests of consumers and event functions. */
 import type { EventData, EventEnvelope, EventOf, EventType } from '../domain/event.schema.ts';
 import type { Task } from '../domain/task.schema.ts';
 import type { PubSubMessage } from '../ports/message.ts';
+import { type DeliveryDoc, retainedFrom } from '../webhooks/webhook-store.ts';
 import type { MemoryDeps } from './memory-deps.ts';
 
 /** A valid task (`task-1`, owned by `user-1`, unassigned), with `overrides` applied. */
@@ -65,5 +66,25 @@ export function testMessage(data: unknown, id = '1001'): PubSubMessage {
     data: Buffer.from(text),
     attributes: { eventType: 'task.created', correlationId: 'corr-1' },
     publishTime: undefined,
+  };
+}
+
+/** A pending webhook delivery `id`, due at `at` (tests and benchmarks of the retry sweep). */
+export function testDelivery(id: string, at: Date): DeliveryDoc {
+  return {
+    id,
+    webhookId: 'w',
+    ownerId: 'u',
+    eventId: `e-${id}`,
+    eventType: 'task.created',
+    payload: '{}',
+    status: 'pending',
+    attempts: [],
+    nextAttemptAt: at.toISOString(),
+    leaseUntil: null,
+    failedReason: null,
+    createdAt: at.toISOString(),
+    updatedAt: at.toISOString(),
+    ...retainedFrom(at, { deliveryRetentionDays: 1 }),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * The delivery worker: one attempt per `webhook.deliver` command. It claims the delivery
- * with a lease, checks the URL again, POSTs the signed payload, and records the attempt:
+ * with a lease, opens the webhook's sealed secret, checks the URL again, POSTs the payload
+ * signed with the time of the attempt, and records the attempt:
  * 2xx → `delivered`; otherwise `pending` with `nextAttemptAt` = now + base·3^(attempt−1),
  * or `failed` after the last attempt. A command names its attempt number, so a redelivered
  * or stale command is a no-op, and a settled delivery is never sent again.
@@ -11,13 +12,16 @@ import {
   type DeliveryAttempt,
   type DeliveryStatus,
 } from '../domain/webhook.schema.ts';
-import { AppError } from '../errors/app-error.ts';
+import { AppError, isAppError } from '../errors/app-error.ts';
 import { logs } from '../logging/logs.ts';
 import type { Deps } from '../ports/deps.ts';
+import type { WebhookConfig } from './webhook-config.ts';
 import {
   DELIVER_COMMAND,
   type DeliveryDoc,
+  retainedFrom,
   retryDelayMs,
+  secretOf,
   WEBHOOK_DELIVERIES,
   WEBHOOKS,
   type WebhookDeps,
@@ -27,6 +31,19 @@ import { postWebhook, signatureOf } from './webhook-transport.ts';
 import { checkWebhookUrl } from './webhook-url.ts';
 
 export type DeliverOutcome = 'delivered' | 'retry' | 'failed' | 'skipped';
+
+/** `doc` settled as failed without an attempt, for `reason`. */
+function failedWithout(doc: DeliveryDoc, reason: string, now: Date, config: WebhookConfig): DeliveryDoc {
+  return {
+    ...doc,
+    status: 'failed',
+    nextAttemptAt: null,
+    leaseUntil: null,
+    failedReason: reason,
+    updatedAt: now.toISOString(),
+    ...retainedFrom(now, config),
+  };
+}
 
 /**
  * Handles one `webhook.deliver` command: claims the delivery, POSTs once, records the
@@ -52,15 +69,7 @@ export async function deliverWebhook(
     if (doc.leaseUntil && doc.leaseUntil > now.toISOString()) return null;
     const webhook = await tx.get<WebhookDoc>(WEBHOOKS, doc.webhookId);
     if (!webhook) {
-      const failed: DeliveryDoc = {
-        ...doc,
-        status: 'failed',
-        nextAttemptAt: null,
-        leaseUntil: null,
-        failedReason: 'the webhook was deleted',
-        updatedAt: now.toISOString(),
-      };
-      tx.set(WEBHOOK_DELIVERIES, deliveryId, failed);
+      tx.set(WEBHOOK_DELIVERIES, deliveryId, failedWithout(doc, 'the webhook was deleted', now, config));
       return null;
     }
     const leased: DeliveryDoc = {
@@ -76,6 +85,21 @@ export async function deliverWebhook(
     return 'skipped';
   }
   const { delivery, webhook } = claimed;
+  let secret: string;
+  try {
+    secret = await secretOf(webhook, deps.keyring);
+  } catch (error) {
+    // The keyring is down: thrown, so the command comes back once the lease has run out.
+    if (!isAppError(error) || error.retryable) throw error;
+    await deps.store.transact(async (tx) => {
+      const current = await tx.get<DeliveryDoc>(WEBHOOK_DELIVERIES, deliveryId);
+      if (current?.data.status !== 'pending') return;
+      const reason = 'the webhook secret cannot be opened';
+      tx.set(WEBHOOK_DELIVERIES, deliveryId, failedWithout(current.data, reason, deps.clock.now(), config));
+    });
+    logs.webhookUnsendable(deliveryId, error.code);
+    return 'failed';
+  }
   const started = deps.clock.now();
   const t0 = performance.now();
   // Checked again at delivery: the host may resolve elsewhere than at registration.
@@ -91,7 +115,11 @@ export async function deliverWebhook(
         {
           'Content-Type': 'application/json',
           'User-Agent': 'Taskman-Webhooks/1',
-          'X-Taskman-Signature': signatureOf(webhook.secret, delivery.payload),
+          'X-Taskman-Signature': signatureOf(
+            secret,
+            delivery.payload,
+            Math.floor(deps.clock.now().getTime() / 1000),
+          ),
           'X-Taskman-Delivery': delivery.id,
           'X-Taskman-Event': delivery.eventType,
         },
@@ -125,6 +153,7 @@ export async function deliverWebhook(
           : null,
       leaseUntil: null,
       updatedAt: now.toISOString(),
+      ...retainedFrom(now, config),
     };
     tx.set(WEBHOOK_DELIVERIES, deliveryId, next);
     logs.webhookAttempted(deliveryId, attempt, outcome, status);

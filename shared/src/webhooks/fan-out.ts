@@ -5,8 +5,10 @@
  * Who receives what (a webhook never carries more than its owner may read through the API):
  * - `task.*`: webhooks of the task's owner and of its assignee (as of the event);
  * - `media.*`: webhooks of the media's owner;
- * - `user.registered`: webhooks of admins (the role read when the event is fanned out).
+ * - `user.registered`: webhooks of every admin (the role read in the fan-out's unit of work,
+ *   so a demoted admin's webhooks stop at once).
  */
+import { forEachPage } from '../application/bounded.ts';
 import type { Consumer } from '../application/consumer.ts';
 import { COMMAND_TOPICS } from '../domain/command.schema.ts';
 import type { EventEnvelope } from '../domain/event.schema.ts';
@@ -21,13 +23,13 @@ import {
   MAX_WEBHOOKS_PER_USER,
   ownerQuery,
   redispatchAfterMs,
+  retainedFrom,
   WEBHOOK_DELIVERIES,
-  WEBHOOKS,
   type WebhookDoc,
 } from './webhook-store.ts';
 
-/** How many admin webhooks a `user.registered` event reaches at most. */
-const MAX_ADMIN_WEBHOOKS = 100;
+/** How many admins one query of the admin fan-out reads; it pages until none are left. */
+const ADMIN_PAGE = 100;
 
 /** Whose webhooks may receive `envelope`: named users, or admins. Pure. */
 export function audienceOf(envelope: EventEnvelope): { users: string[] } | { admins: true } {
@@ -48,6 +50,32 @@ export function audienceOf(envelope: EventEnvelope): { users: string[] } | { adm
   }
 }
 
+/**
+ * Every admin, paged to exhaustion, then their role again in the unit of work: a demotion
+ * committed since the query stops their webhooks at once. Admins are read by role, never
+ * through webhooks, so however many webhooks members have, none pushes an admin's out.
+ */
+async function currentAdmins(tx: Transaction, deps: Pick<Deps, 'store'>): Promise<string[]> {
+  const ids: string[] = [];
+  const admins = {
+    collection: USERS,
+    where: [{ field: 'role', op: '==' as const, value: 'admin' }],
+    orderBy: [{ field: DOC_ID, direction: 'asc' as const }],
+  };
+  await forEachPage(
+    deps.store,
+    admins,
+    ADMIN_PAGE,
+    () => true,
+    async (page) => {
+      ids.push(...page.map((d) => d.id));
+      return true;
+    },
+  );
+  const users = await Promise.all(ids.map((uid) => tx.get<{ role?: unknown }>(USERS, uid)));
+  return ids.filter((_, i) => users[i]?.data.role === 'admin');
+}
+
 /** The webhooks `envelope` goes to: subscribed to its type, owned by its audience. */
 async function matchingWebhooks(
   envelope: EventEnvelope,
@@ -55,31 +83,16 @@ async function matchingWebhooks(
   deps: Pick<Deps, 'store'>,
 ): Promise<WebhookDoc[]> {
   const audience = audienceOf(envelope);
-  const subscribed = (w: WebhookDoc) => w.events.includes(envelope.eventType);
-  if ('users' in audience) {
-    const lists = await Promise.all(
-      audience.users.map((uid) =>
-        deps.store.query<WebhookDoc>({ ...ownerQuery(uid), limit: MAX_WEBHOOKS_PER_USER * 2 }),
-      ),
-    );
-    return lists
-      .flat()
-      .map((d) => d.data)
-      .filter(subscribed);
-  }
-  const candidates = (
-    await deps.store.query<WebhookDoc>({
-      collection: WEBHOOKS,
-      where: [{ field: 'events', op: 'array-contains', value: envelope.eventType }],
-      orderBy: [{ field: DOC_ID, direction: 'asc' }],
-      limit: MAX_ADMIN_WEBHOOKS,
-    })
-  ).map((d) => d.data);
-  const owners = [...new Set(candidates.map((w) => w.ownerId))];
-  // The role now, in the unit of work: a demoted admin's webhooks stop at once.
-  const users = await Promise.all(owners.map((uid) => tx.get<{ role?: unknown }>(USERS, uid)));
-  const admins = new Set(owners.filter((_, i) => users[i]?.data.role === 'admin'));
-  return candidates.filter((w) => admins.has(w.ownerId) && subscribed(w));
+  const owners = 'users' in audience ? audience.users : await currentAdmins(tx, deps);
+  const lists = await Promise.all(
+    owners.map((uid) =>
+      deps.store.query<WebhookDoc>({ ...ownerQuery(uid), limit: MAX_WEBHOOKS_PER_USER * 2 }),
+    ),
+  );
+  return lists
+    .flat()
+    .map((d) => d.data)
+    .filter((w) => w.events.includes(envelope.eventType));
 }
 
 /**
@@ -114,6 +127,7 @@ export function fanOutConsumer(config: () => WebhookConfig): Consumer {
           failedReason: null,
           createdAt: now.toISOString(),
           updatedAt: now.toISOString(),
+          ...retainedFrom(now, config()),
         };
         tx.create(WEBHOOK_DELIVERIES, id, doc);
         emit.command(

@@ -1,11 +1,15 @@
 /**
  * The webhook settings, read from the environment on first use and validated: loopback
  * receivers (`WEBHOOKS_ALLOW_LOOPBACK`, only the local stacks set it), the per-attempt
- * timeout, how many attempts a delivery gets and the backoff's first step. Kept apart from
+ * timeout, how many attempts a delivery gets, the backoff's first step, how long delivery
+ * records are kept, and where the keys that seal secrets are. Kept apart from
  * the main configuration so the webhook feature owns its knobs.
  */
 import { z } from 'zod';
 import { intFromEnv as int, type Setting, settingsParser } from '../config/config.ts';
+
+/** The Secret Manager secret that holds the webhook keys (the manifest grants access to it). */
+export const WEBHOOK_KEYS_SECRET = 'webhook-keys';
 
 /** The webhook settings, each declared once with its variable. */
 export const WEBHOOK_SETTINGS = {
@@ -20,6 +24,18 @@ export const WEBHOOK_SETTINGS = {
   maxAttempts: { env: ['WEBHOOK_MAX_ATTEMPTS'], schema: int(6, 1, 20) },
   /** The wait after the first failed attempt; each later wait is 3 times the one before. */
   retryBaseMs: { env: ['WEBHOOK_RETRY_BASE_MS'], schema: int(10_000, 10, 3_600_000) },
+  /** How long a delivery record is kept after its last change (a Firestore TTL policy on `expiresAt`). */
+  deliveryRetentionDays: { env: ['WEBHOOK_RETENTION_DAYS'], schema: int(30, 1, 3650) },
+  /** Secret Manager secret whose versions seal webhook secrets (`kid` = version number). */
+  keysSecret: {
+    env: ['WEBHOOK_KEYS_SECRET'],
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,255}$/)
+      .default(WEBHOOK_KEYS_SECRET),
+  },
+  /** Local stacks only: a key file standing in for that secret (`dev/` creates it). */
+  keysFile: { env: ['WEBHOOK_KEYS_FILE'], schema: z.string().min(1).optional() },
 } satisfies Record<string, Setting>;
 
 /** Reads and validates the webhook settings of `env`. Pure. */

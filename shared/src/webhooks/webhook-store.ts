@@ -3,6 +3,7 @@
  * the delivery id of an (event, webhook) pair, the backoff, the deliver command.
  */
 import { createHash } from 'node:crypto';
+import { open } from '../application/sealing.ts';
 import type { Command } from '../domain/command.schema.ts';
 import type { EventType } from '../domain/event.schema.ts';
 import type {
@@ -11,28 +12,36 @@ import type {
   DeliveryStatus,
   Webhook,
 } from '../domain/webhook.schema.ts';
+import { AppError } from '../errors/app-error.ts';
 import type { Deps } from '../ports/deps.ts';
 import { DOC_ID } from '../ports/document-store.ts';
+import type { Keyring } from '../ports/keyring.ts';
 import type { WebhookConfig } from './webhook-config.ts';
 import type { Resolver } from './webhook-url.ts';
 
 export const WEBHOOKS = 'webhooks';
 export const WEBHOOK_DELIVERIES = 'webhookDeliveries';
 export const DELIVER_COMMAND = 'webhook.deliver';
+/** Event types only admins may subscribe to (and only admins' webhooks receive). */
+export const ADMIN_ONLY_EVENTS: readonly EventType[] = ['user.registered'];
 /** Bounds the writes one event's fan-out makes in one unit of work. */
 export const MAX_WEBHOOKS_PER_USER = 10;
 
-/** What webhook use cases need besides the common deps: their settings and a DNS resolver. */
+/** What webhook use cases need besides the common deps: their settings, a DNS resolver, the key that seals secrets. */
 export interface WebhookDeps {
   webhooks: WebhookConfig;
   resolve: Resolver;
+  keyring: Keyring;
 }
 
-/** A webhook as stored: with its owner and secret. */
+/** A webhook as stored: with its owner and its secret, sealed. */
 export interface WebhookDoc extends Webhook {
   [key: string]: unknown;
   ownerId: string;
-  secret: string;
+  /** The signing secret as a compact JWE under the webhook keyring (`application/sealing.ts`). */
+  sealedSecret: string;
+  /** A secret stored in plain text before sealing; `npm run rotate-keys` seals it and removes this. */
+  secret?: string;
 }
 
 /** One (event, webhook) delivery and every attempt at it. */
@@ -55,6 +64,23 @@ export interface DeliveryDoc {
   failedReason: string | null;
   createdAt: string;
   updatedAt: string;
+  /** A Firestore TTL policy deletes the delivery after this (`WEBHOOK_RETENTION_DAYS` after its last change). */
+  expiresAt: Date;
+}
+
+/** The expiry of a `WEBHOOK_DELIVERIES` document changed at `now`: kept that many days after its last change. */
+export function retainedFrom(
+  now: Date,
+  config: Pick<WebhookConfig, 'deliveryRetentionDays'>,
+): { expiresAt: Date } {
+  return { expiresAt: new Date(now.getTime() + config.deliveryRetentionDays * 86_400_000) };
+}
+
+/** The signing secret of `webhook`: opened from its sealed form (or, before `rotate-keys` ran, the plain one). */
+export async function secretOf(webhook: WebhookDoc, keyring: Keyring): Promise<string> {
+  if (webhook.sealedSecret) return open(webhook.sealedSecret, keyring);
+  if (typeof webhook.secret === 'string') return webhook.secret;
+  throw new AppError('SECRET.UNREADABLE', 'The webhook has no secret.');
 }
 
 export function toWebhook(doc: WebhookDoc): Webhook {

@@ -1,5 +1,5 @@
 /**
- * One webhook POST: the body signed with the webhook's secret, sent over node:http(s) to
+ * One webhook POST: the body signed with the webhook's secret and the time of the attempt, sent over node:http(s) to
  * an address checked just before (the socket's DNS lookup is pinned to it, so a host that
  * re-resolves between check and connect cannot redirect the request), with a timeout, and
  * no redirect followed (node's client never follows them). The receiver's reply body is
@@ -10,16 +10,43 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 
-/** `sha256=<hex HMAC-SHA256 of body, keyed by the secret's UTF-8 bytes>`. */
-export function signatureOf(secret: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
+/** How far a signature's timestamp may be from the receiver's clock, by default (5 minutes). */
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+const hmacOf = (secret: string, timestamp: number, body: string) =>
+  createHmac('sha256', secret).update(`${timestamp}.${body}`, 'utf8').digest('hex');
+
+/**
+ * `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>", keyed by the secret's UTF-8 bytes>`:
+ * the time is signed with the body, so a receiver that refuses an old `t` refuses a replay.
+ */
+export function signatureOf(secret: string, body: string, timestamp: number): string {
+  return `t=${timestamp},v1=${hmacOf(secret, timestamp, body)}`;
 }
 
-/** Whether `header` is the signature of `body` under `secret` (constant time). */
-export function verifySignature(secret: string, body: string, header: string): boolean {
-  const expected = Buffer.from(signatureOf(secret, body));
-  const given = Buffer.from(header);
-  return expected.length === given.length && timingSafeEqual(expected, given);
+/**
+ * What a receiver does with `X-Taskman-Signature`: true when one `v1` is the HMAC of
+ * `"<t>.<body>"` under `secret` (constant time) and `t` is within `toleranceSeconds` of
+ * `now` (milliseconds, default the clock).
+ */
+export function verifySignature(
+  secret: string,
+  body: string,
+  header: string,
+  options: { now?: number; toleranceSeconds?: number } = {},
+): boolean {
+  const parts = header.split(',').map((p) => p.trim().split('='));
+  const t = parts.find(([k]) => k === 't')?.[1];
+  if (!t || !/^\d{1,12}$/.test(t)) return false;
+  const timestamp = Number(t);
+  const now = (options.now ?? Date.now()) / 1000;
+  if (Math.abs(now - timestamp) > (options.toleranceSeconds ?? SIGNATURE_TOLERANCE_SECONDS)) return false;
+  const expected = Buffer.from(hmacOf(secret, timestamp, body));
+  return parts.some(([k, v]) => {
+    if (k !== 'v1' || v === undefined) return false;
+    const given = Buffer.from(v);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
 }
 
 export interface PostOutcome {

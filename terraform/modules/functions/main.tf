@@ -44,9 +44,12 @@ locals {
   bucket_grants = {
     for pair in setproduct(local.uses_storage, keys(var.buckets)) : "${pair[0]}/${pair[1]}" => { function = pair[0], bucket = var.buckets[pair[1]] }
   }
-  secrets = toset(flatten([for f in var.functions : f.secrets]))
+  # Secrets: those exposed as environment variables (`secrets`) and the keyrings the code
+  # reads by version through the API (`keyrings`: every version, so a key can rotate).
+  # Each is created here and readable (secretAccessor) only by the functions that list it.
+  secrets = toset(flatten([for f in var.functions : concat(f.secrets, f.keyrings)]))
   secret_grants = {
-    for pair in flatten([for f in var.functions : [for s in f.secrets : { function = f.name, secret = s }]]) :
+    for pair in flatten([for f in var.functions : [for s in concat(f.secrets, f.keyrings) : { function = f.name, secret = s }]]) :
     "${pair.function}/${pair.secret}" => pair
   }
 }
@@ -141,7 +144,8 @@ resource "google_project_iam_member" "pubsub_probe" {
   member  = google_service_account.function[each.key].member
 }
 
-# Secrets: created empty; add versions with `gcloud secrets versions add` (see README).
+# Secrets: created empty; add versions with `gcloud secrets versions add` (see README). A
+# keyring's versions are keys: add a new one to rotate, then run `npm run rotate-keys`.
 resource "google_secret_manager_secret" "secret" {
   for_each = local.secrets
 

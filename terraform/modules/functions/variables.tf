@@ -24,6 +24,7 @@ variable "functions" {
     memory         = string
     timeoutSeconds = number
     secrets        = list(string)
+    keyrings       = optional(list(string), [])
     env            = map(string)
     auth           = optional(string)
   }))
