@@ -53,8 +53,8 @@ variable "env" {
 
 variable "runtime" {
   type        = string
-  description = "Cloud Functions runtime (Node major matching the bundles' esbuild target)."
-  default     = "nodejs20"
+  description = "Cloud Functions runtime (Node major matching the bundles' esbuild target and engines; functions/scripts/terraform/runtime-lifecycle.ts holds Google's schedule)."
+  default     = "nodejs22"
 }
 
 variable "scaling" {
