@@ -44,6 +44,10 @@ locals {
   bucket_grants = {
     for pair in setproduct(local.uses_storage, keys(var.buckets)) : "${pair[0]}/${pair[1]}" => { function = pair[0], bucket = var.buckets[pair[1]] }
   }
+  # Cloud Functions sets LOG_EXECUTION_ID=true on every 2nd gen function (since June 2024);
+  # declaring it keeps it from showing up as a change to undo.
+  environment = { for name, f in local.functions : name => merge(var.env, f.env, { LOG_EXECUTION_ID = "true" }) }
+
   secrets = toset(flatten([for f in var.functions : f.secrets]))
   secret_grants = {
     for pair in flatten([for f in var.functions : [for s in f.secrets : { function = f.name, secret = s }]]) :
@@ -228,7 +232,7 @@ resource "google_cloudfunctions2_function" "function" {
     # HTTP functions are reached by the gateway over the internet (and still need IAM);
     # Pub/Sub pushes and Eventarc deliveries count as internal traffic.
     ingress_settings      = each.value.trigger.kind == "http" ? "ALLOW_ALL" : "ALLOW_INTERNAL_ONLY"
-    environment_variables = merge(var.env, each.value.env)
+    environment_variables = local.environment[each.key]
 
     dynamic "secret_environment_variables" {
       for_each = toset(each.value.secrets)
