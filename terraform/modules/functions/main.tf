@@ -66,13 +66,36 @@ resource "google_storage_bucket" "sources" {
   force_destroy               = true
   labels                      = var.labels
 
-  # Old archives are never read again: the build copies the source when it deploys.
-  lifecycle_rule {
-    condition {
-      age = 30
+  # No age-based deletion: every archive here is a Terraform object the functions' build
+  # config names (a rebuild reads it again). A code change replaces the object, and
+  # Terraform deletes the old one itself.
+}
+
+# The functions' container images (Cloud Build pushes one per deploy), kept few: the newest
+# versions of each function and nothing older than images.max_age_days.
+resource "google_artifact_registry_repository" "images" {
+  project                = var.project_id
+  location               = var.region
+  repository_id          = "taskman-functions"
+  format                 = "DOCKER"
+  description            = "Container images of the Taskman functions, built by Cloud Functions."
+  labels                 = var.labels
+  cleanup_policy_dry_run = false
+
+  cleanup_policies {
+    id     = "keep-newest"
+    action = "KEEP"
+    most_recent_versions {
+      keep_count = var.images.keep_newest
     }
-    action {
-      type = "Delete"
+  }
+
+  cleanup_policies {
+    id     = "delete-old"
+    action = "DELETE"
+    condition {
+      tag_state  = "ANY"
+      older_than = "${var.images.max_age_days * 86400}s"
     }
   }
 }
@@ -211,8 +234,9 @@ resource "google_cloudfunctions2_function" "function" {
   labels      = var.labels
 
   build_config {
-    runtime     = var.runtime
-    entry_point = each.key
+    runtime           = var.runtime
+    entry_point       = each.key
+    docker_repository = google_artifact_registry_repository.images.id
 
     source {
       storage_source {

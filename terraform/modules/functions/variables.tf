@@ -57,6 +57,15 @@ variable "runtime" {
   default     = "nodejs22"
 }
 
+variable "images" {
+  type = object({
+    keep_newest  = optional(number, 3)
+    max_age_days = optional(number, 30)
+  })
+  description = "Cleanup of the functions' container images: the newest versions of each function are kept, other versions are deleted at this age."
+  default     = {}
+}
+
 variable "scaling" {
   type = object({
     max_instances = optional(number, 20)
