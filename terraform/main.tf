@@ -142,7 +142,9 @@ module "pubsub" {
 module "gateway" {
   source = "./modules/gateway"
 
+  # An explicit map replaces inheritance: every provider the module uses must be listed.
   providers = {
+    google      = google
     google-beta = google-beta
   }
 

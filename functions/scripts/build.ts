@@ -24,6 +24,26 @@ const EXTERNAL = [
   'sharp',
 ];
 
+/**
+ * The Node.js major the bundles are built for; the Cloud Functions runtime
+ * (`terraform/modules/functions` `runtime`) must be the same one, and supported by Google
+ * (functions/scripts/terraform/runtime-lifecycle.ts checks both).
+ */
+export const NODE_MAJOR = 22;
+export const BUILD_TARGET = `node${NODE_MAJOR}`;
+
+/** The package.json deployed beside a bundle: only what it imports, for this Node major. */
+export function bundlePackage(name: string, dependencies: Record<string, string>) {
+  return {
+    name: `taskman-${name}`,
+    private: true,
+    type: 'module',
+    main: 'index.js',
+    engines: { node: String(NODE_MAJOR) },
+    dependencies,
+  };
+}
+
 /** The bare package name of an import path (`@scope/name/sub` → `@scope/name`). */
 function packageOf(path: string): string {
   const parts = path.split('/');
@@ -60,7 +80,7 @@ export async function buildAll(): Promise<BuiltFunction[]> {
       outfile: join(dir, 'index.js'),
       bundle: true,
       platform: 'node',
-      target: 'node20',
+      target: BUILD_TARGET,
       format: 'esm',
       minify: true,
       sourcemap: 'linked',
@@ -83,14 +103,7 @@ export async function buildAll(): Promise<BuiltFunction[]> {
         .sort()
         .map((p) => [p, pinned[p] as string]),
     );
-    const pkg = {
-      name: `taskman-${spec.name}`,
-      private: true,
-      type: 'module',
-      main: 'index.js',
-      engines: { node: '20' },
-      dependencies,
-    };
+    const pkg = bundlePackage(spec.name, dependencies);
     await writeFile(join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
     const bytes =
       meta.outputs[relative(process.cwd(), join(dir, 'index.js'))]?.bytes ??

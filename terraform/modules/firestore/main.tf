@@ -40,6 +40,14 @@ resource "google_firestore_index" "composite" {
       array_config = try(fields.value.arrayConfig, null)
     }
   }
+
+  # A fresh project gets every index at once (Terraform runs 10 operations at a time).
+  # Firestore answers concurrent index creations with 409 contention, which the provider
+  # retries until this timeout; each index also waits here for its build.
+  timeouts {
+    create = "60m"
+    delete = "60m"
+  }
 }
 
 resource "google_firestore_field" "ttl" {

@@ -44,6 +44,10 @@ locals {
   bucket_grants = {
     for pair in setproduct(local.uses_storage, keys(var.buckets)) : "${pair[0]}/${pair[1]}" => { function = pair[0], bucket = var.buckets[pair[1]] }
   }
+  # Cloud Functions sets LOG_EXECUTION_ID=true on every 2nd gen function (since June 2024);
+  # declaring it keeps it from showing up as a change to undo.
+  environment = { for name, f in local.functions : name => merge(var.env, f.env, { LOG_EXECUTION_ID = "true" }) }
+
   # Secrets: those exposed as environment variables (`secrets`) and the keyrings the code
   # reads by version through the API (`keyrings`: every version, so a key can rotate).
   # Each is created here and readable (secretAccessor) only by the functions that list it.
@@ -65,13 +69,36 @@ resource "google_storage_bucket" "sources" {
   force_destroy               = true
   labels                      = var.labels
 
-  # Old archives are never read again: the build copies the source when it deploys.
-  lifecycle_rule {
-    condition {
-      age = 30
+  # No age-based deletion: every archive here is a Terraform object the functions' build
+  # config names (a rebuild reads it again). A code change replaces the object, and
+  # Terraform deletes the old one itself.
+}
+
+# The functions' container images (Cloud Build pushes one per deploy), kept few: the newest
+# versions of each function and nothing older than images.max_age_days.
+resource "google_artifact_registry_repository" "images" {
+  project                = var.project_id
+  location               = var.region
+  repository_id          = "taskman-functions"
+  format                 = "DOCKER"
+  description            = "Container images of the Taskman functions, built by Cloud Functions."
+  labels                 = var.labels
+  cleanup_policy_dry_run = false
+
+  cleanup_policies {
+    id     = "keep-newest"
+    action = "KEEP"
+    most_recent_versions {
+      keep_count = var.images.keep_newest
     }
-    action {
-      type = "Delete"
+  }
+
+  cleanup_policies {
+    id     = "delete-old"
+    action = "DELETE"
+    condition {
+      tag_state  = "ANY"
+      older_than = "${var.images.max_age_days * 86400}s"
     }
   }
 }
@@ -211,8 +238,9 @@ resource "google_cloudfunctions2_function" "function" {
   labels      = var.labels
 
   build_config {
-    runtime     = var.runtime
-    entry_point = each.key
+    runtime           = var.runtime
+    entry_point       = each.key
+    docker_repository = google_artifact_registry_repository.images.id
 
     source {
       storage_source {
@@ -232,7 +260,7 @@ resource "google_cloudfunctions2_function" "function" {
     # HTTP functions are reached by the gateway over the internet (and still need IAM);
     # Pub/Sub pushes and Eventarc deliveries count as internal traffic.
     ingress_settings      = each.value.trigger.kind == "http" ? "ALLOW_ALL" : "ALLOW_INTERNAL_ONLY"
-    environment_variables = merge(var.env, each.value.env)
+    environment_variables = local.environment[each.key]
 
     dynamic "secret_environment_variables" {
       for_each = toset(each.value.secrets)

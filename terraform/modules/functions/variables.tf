@@ -54,8 +54,17 @@ variable "env" {
 
 variable "runtime" {
   type        = string
-  description = "Cloud Functions runtime (Node major matching the bundles' esbuild target)."
-  default     = "nodejs20"
+  description = "Cloud Functions runtime (Node major matching the bundles' esbuild target and engines; functions/scripts/terraform/runtime-lifecycle.ts holds Google's schedule)."
+  default     = "nodejs22"
+}
+
+variable "images" {
+  type = object({
+    keep_newest  = optional(number, 3)
+    max_age_days = optional(number, 30)
+  })
+  description = "Cleanup of the functions' container images: the newest versions of each function are kept, other versions are deleted at this age."
+  default     = {}
 }
 
 variable "scaling" {

@@ -7,7 +7,8 @@
 locals {
   placeholders = {
     for name in var.http_functions :
-    "FUNCTION_URL_${upper(replace(name, "/([a-z0-9])([A-Z])/", "$1_$2"))}" => var.function_uris[name]
+    # `$${1}_`, not `$1_`: in a replacement, `$1_` names a group called "1_" (empty).
+    "FUNCTION_URL_${upper(replace(name, "/([a-z0-9])([A-Z])/", "$${1}_$${2}"))}" => var.function_uris[name]
   }
   document = templatefile(var.openapi_template, local.placeholders)
 }

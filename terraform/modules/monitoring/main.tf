@@ -132,6 +132,20 @@ resource "google_logging_metric" "expired_events" {
   }
 }
 
+# Cloud Monitoring knows a new log-based metric only some minutes after Logging created it;
+# an alert policy created in between fails with 404 "Cannot find metric(s) … it could take
+# up to 10 minutes to become available". The policies name the metrics through this wait,
+# which runs again whenever a metric is replaced.
+resource "time_sleep" "metrics_visible" {
+  create_duration = var.metric_propagation
+  triggers = {
+    requests        = google_logging_metric.requests.name
+    server_errors   = google_logging_metric.server_errors.name
+    upload_failures = google_logging_metric.upload_failures.name
+    dead_letters    = google_logging_metric.dead_letters.name
+  }
+}
+
 resource "google_monitoring_notification_channel" "email" {
   project      = var.project_id
   display_name = "Taskman alerts"
@@ -150,7 +164,7 @@ resource "google_monitoring_alert_policy" "error_rate" {
   conditions {
     display_name = "Share of requests answered 5xx above ${var.thresholds.error_ratio}"
     condition_prometheus_query_language {
-      query               = "sum(rate(logging_googleapis_com:user_${google_logging_metric.server_errors.name}[${local.window}])) / sum(rate(logging_googleapis_com:user_${google_logging_metric.requests.name}[${local.window}])) > ${var.thresholds.error_ratio}"
+      query               = "sum(rate(logging_googleapis_com:user_${time_sleep.metrics_visible.triggers["server_errors"]}[${local.window}])) / sum(rate(logging_googleapis_com:user_${time_sleep.metrics_visible.triggers["requests"]}[${local.window}])) > ${var.thresholds.error_ratio}"
       duration            = "0s"
       evaluation_interval = "60s"
     }
@@ -170,7 +184,7 @@ resource "google_monitoring_alert_policy" "dead_letters" {
   conditions {
     display_name = "A consumer dead-lettered an event"
     condition_threshold {
-      filter          = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.dead_letters.name}\" AND resource.type=\"cloud_run_revision\""
+      filter          = "metric.type=\"logging.googleapis.com/user/${time_sleep.metrics_visible.triggers["dead_letters"]}\" AND resource.type=\"cloud_run_revision\""
       comparison      = "COMPARISON_GT"
       threshold_value = 0
       duration        = "0s"
@@ -215,7 +229,7 @@ resource "google_monitoring_alert_policy" "upload_failures" {
   conditions {
     display_name = "More than ${var.thresholds.upload_failures} failed uploads in ${local.window}"
     condition_threshold {
-      filter          = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.upload_failures.name}\" AND resource.type=\"cloud_run_revision\""
+      filter          = "metric.type=\"logging.googleapis.com/user/${time_sleep.metrics_visible.triggers["upload_failures"]}\" AND resource.type=\"cloud_run_revision\""
       comparison      = "COMPARISON_GT"
       threshold_value = var.thresholds.upload_failures
       duration        = "0s"

@@ -20,6 +20,12 @@ variable "dead_letter_subscriptions" {
   default     = {}
 }
 
+variable "metric_propagation" {
+  type        = string
+  description = "How long the alert policies wait after their log-based metrics are created (Cloud Monitoring says up to 10 minutes); a duration such as 10m."
+  default     = "10m"
+}
+
 variable "thresholds" {
   type = object({
     error_ratio        = optional(number, 0.05)
