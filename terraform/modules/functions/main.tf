@@ -23,9 +23,17 @@ locals {
   # - Cloud Storage: the bundles that import @google-cloud/storage (from the build's package.json).
   # - Publishing: the bundles that write to the transactional outbox (its collection name,
   #   "outbox", is in the bundle): they publish right after the commit, and the relay later.
-  # - Firebase Auth admin: writing HTTP functions of the auth/ and users/ features
-  #   (create users, set role claims, revoke refresh tokens).
-  # - Pub/Sub metadata (list topics): the public GET probes (the health check pings Pub/Sub).
+  # - Firebase Auth, read (roles/firebaseauth.viewer: firebaseauth.users.get): every function
+  #   that verifies an ID token, since verifyIdToken reads the account (getUser) for the
+  #   current role and revocation: the HTTP functions with auth user or admin, and those
+  #   holding the web API key (sign-in and refresh verify the token they obtain).
+  # - Firebase Auth, write (roles/firebaseauth.admin): only the entries that write accounts
+  #   (create users and set role claims, revoke refresh tokens, change a role).
+  # - Bucket: by what the code does there. The public GET probe reads the bucket's metadata
+  #   (legacyBucketReader: storage.buckets.get); the authenticated GET functions read and
+  #   sign GET URLs (objectViewer); the others write objects (objectAdmin).
+  # - Pub/Sub metadata (list topics): the public GET probes whose bundle carries the Pub/Sub
+  #   client (the health check pings Pub/Sub; the static OpenAPI document does not).
   bundle_dependencies = {
     for name in keys(local.functions) :
     name => keys(try(jsondecode(file("${var.dist_dir}/${name}/package.json")).dependencies, {}))
@@ -35,14 +43,29 @@ locals {
     for name in keys(local.functions) : name
     if strcontains(try(file("${var.dist_dir}/${name}/index.js"), ""), "\"outbox\"")
   ]
-  manages_users = [
+  writes_users  = ["auth/register", "auth/logout", "users/set-role"]
+  manages_users = [for name, f in local.http : name if contains(local.writes_users, f.entry)]
+  reads_users = [
     for name, f in local.http : name
-    if f.trigger.method != "GET" && contains(["auth", "users"], split("/", f.entry)[0])
+    if !contains(local.manages_users, name) && (coalesce(f.auth, "none") != "none" || contains(f.secrets, "FIREBASE_API_KEY"))
   ]
-  probes_pubsub = [for name, f in local.http : name if f.trigger.method == "GET" && f.auth == "none"]
+  probes_pubsub = [
+    for name, f in local.http : name
+    if f.trigger.method == "GET" && f.auth == "none" && contains(local.bundle_dependencies[name], "@google-cloud/pubsub")
+  ]
 
+  bucket_roles = {
+    for name in local.uses_storage : name => (
+      local.functions[name].trigger.kind == "http" && coalesce(local.functions[name].trigger.method, "-") == "GET"
+      ? (coalesce(local.functions[name].auth, "none") == "none" ? "roles/storage.legacyBucketReader" : "roles/storage.objectViewer")
+      : "roles/storage.objectAdmin"
+    )
+  }
+  signs_urls = [for name, role in local.bucket_roles : name if role != "roles/storage.legacyBucketReader"]
   bucket_grants = {
-    for pair in setproduct(local.uses_storage, keys(var.buckets)) : "${pair[0]}/${pair[1]}" => { function = pair[0], bucket = var.buckets[pair[1]] }
+    for pair in setproduct(local.uses_storage, keys(var.buckets)) : "${pair[0]}/${pair[1]}" => {
+      function = pair[0], bucket = var.buckets[pair[1]], role = local.bucket_roles[pair[0]]
+    }
   }
   # Cloud Functions sets LOG_EXECUTION_ID=true on every 2nd gen function (since June 2024);
   # declaring it keeps it from showing up as a change to undo.
@@ -142,13 +165,13 @@ resource "google_storage_bucket_iam_member" "objects" {
   for_each = local.bucket_grants
 
   bucket = each.value.bucket
-  role   = "roles/storage.objectAdmin"
+  role   = each.value.role
   member = google_service_account.function[each.value.function].member
 }
 
 # Signed URLs are signed through IAM (signBlob) by the function's own identity.
 resource "google_service_account_iam_member" "sign_urls" {
-  for_each = toset(local.uses_storage)
+  for_each = toset(local.signs_urls)
 
   service_account_id = google_service_account.function[each.key].name
   role               = "roles/iam.serviceAccountTokenCreator"
@@ -160,6 +183,15 @@ resource "google_project_iam_member" "firebase_auth" {
 
   project = var.project_id
   role    = "roles/firebaseauth.admin"
+  member  = google_service_account.function[each.key].member
+}
+
+# Verifying an ID token reads the account (getUser): its current role, its revocation.
+resource "google_project_iam_member" "firebase_auth_viewer" {
+  for_each = toset(local.reads_users)
+
+  project = var.project_id
+  role    = "roles/firebaseauth.viewer"
   member  = google_service_account.function[each.key].member
 }
 
