@@ -118,6 +118,9 @@ module "functions" {
   env        = local.common_env
   labels     = var.labels
 
+  # A value for every secret a function exposes as an environment variable (`secrets`).
+  secret_values = { FIREBASE_API_KEY = var.firebase_api_key }
+
   depends_on = [google_project_service.enabled]
 }
 

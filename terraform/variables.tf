@@ -21,6 +21,17 @@ variable "media_bucket" {
   default     = null
 }
 
+variable "firebase_api_key" {
+  type        = string
+  description = "The Firebase web API key (Firebase console, Project settings, General: Web API key). Stored as the first version of the FIREBASE_API_KEY secret in the same apply, so the sign-in functions start with it."
+  sensitive   = true
+
+  validation {
+    condition     = length(trimspace(var.firebase_api_key)) > 0
+    error_message = "firebase_api_key must not be empty: the sign-in functions read it at start."
+  }
+}
+
 variable "cors_origins" {
   type        = list(string)
   description = "Origins of the web client, allowed by the media bucket's CORS policy (direct uploads with signed URLs) and by the functions' CORS headers."

@@ -75,6 +75,8 @@ locals {
   # reads by version through the API (`keyrings`: every version, so a key can rotate).
   # Each is created here and readable (secretAccessor) only by the functions that list it.
   secrets = toset(flatten([for f in var.functions : concat(f.secrets, f.keyrings)]))
+  # Those read as environment variables at `latest`: each gets its version from secret_values.
+  env_secrets = toset(flatten([for f in var.functions : f.secrets]))
   secret_grants = {
     for pair in flatten([for f in var.functions : [for s in concat(f.secrets, f.keyrings) : { function = f.name, secret = s }]]) :
     "${pair.function}/${pair.secret}" => pair
@@ -203,8 +205,10 @@ resource "google_project_iam_member" "pubsub_probe" {
   member  = google_service_account.function[each.key].member
 }
 
-# Secrets: created empty; add versions with `gcloud secrets versions add` (see README). A
-# keyring's versions are keys: add a new one to rotate, then run `npm run rotate-keys`.
+# Secrets. Those the functions read as environment variables get their value here, in the
+# same apply that creates them, so no function starts on a secret without a version. A
+# keyring's versions are keys: add them with `gcloud secrets versions add` (see README), a
+# new one to rotate, then run `npm run rotate-keys`.
 resource "google_secret_manager_secret" "secret" {
   for_each = local.secrets
 
@@ -215,6 +219,13 @@ resource "google_secret_manager_secret" "secret" {
   replication {
     auto {}
   }
+}
+
+resource "google_secret_manager_secret_version" "value" {
+  for_each = local.env_secrets
+
+  secret      = google_secret_manager_secret.secret[each.key].id
+  secret_data = var.secret_values[each.key]
 }
 
 resource "google_secret_manager_secret_iam_member" "access" {
@@ -324,6 +335,7 @@ resource "google_cloudfunctions2_function" "function" {
 
   depends_on = [
     google_secret_manager_secret_iam_member.access,
+    google_secret_manager_secret_version.value,
     google_project_iam_member.gcs_publishes,
     google_project_iam_member.eventarc_receiver,
   ]

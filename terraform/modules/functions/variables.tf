@@ -76,6 +76,12 @@ variable "scaling" {
   default     = {}
 }
 
+variable "secret_values" {
+  type        = map(string)
+  description = "The value of each secret the functions expose as environment variables (the manifest's `secrets`): Terraform creates its first version in the same apply."
+  sensitive   = true
+}
+
 variable "labels" {
   type        = map(string)
   description = "Labels of the functions and the source bucket."
