@@ -6,6 +6,12 @@
  * Backend addresses are `${FUNCTION_URL_<NAME>}` placeholders that Terraform's
  * `templatefile` fills with the deployed functions' URLs.
  *
+ * CORS: API Gateway (ESPv2) answers no preflight itself and routes OPTIONS only where the
+ * document has an `options` operation. A path may span several functions (GET, PATCH and
+ * DELETE of /v1/tasks/{id}), so each path gets one `options` operation, routed to the
+ * path's first function, whose preflight allows every method of the path (the manifest
+ * gives each contract `pathMethods`) for the configured CORS_ORIGINS.
+ *
  * Security requirements are left out of this copy: the functions verify Firebase ID tokens
  * themselves (the gateway only routes and authenticates itself to the private functions).
  * So are the `webhooks`: they describe requests Taskman sends, which the gateway never sees.
@@ -38,7 +44,25 @@ export function gatewayDocument(): JsonObject {
   const doc = structuredClone(openApiDocument(MANIFEST)) as JsonObject;
   const backends: Record<string, JsonObject> = {};
   const paths = (doc.paths ?? {}) as Record<string, JsonObject>;
-  for (const item of Object.values(paths)) {
+  for (const [path, item] of Object.entries(paths)) {
+    const operations = Object.entries(item).filter(([method]) => METHODS.has(method));
+    const [, first] = operations[0] ?? [];
+    const firstBackend = (first as JsonObject | undefined)?.['x-google-backend'] as
+      | { function?: unknown }
+      | undefined;
+    if (!item.options && typeof firstBackend?.function === 'string') {
+      const parameters = ((first as JsonObject).parameters as JsonObject[] | undefined)?.filter(
+        (p) => p.in === 'path',
+      );
+      item.options = {
+        operationId: `${firstBackend.function}Preflight`,
+        summary: `CORS preflight of ${path}: allows ${operations.map(([m]) => m.toUpperCase()).join(', ')}`,
+        tags: (first as JsonObject).tags,
+        ...(parameters && parameters.length > 0 ? { parameters } : {}),
+        responses: { '204': { description: 'The CORS headers for an allowed origin.' } },
+        'x-google-backend': { function: firstBackend.function },
+      };
+    }
     for (const [method, value] of Object.entries(item)) {
       if (!METHODS.has(method)) continue;
       const operation = value as JsonObject;

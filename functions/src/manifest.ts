@@ -86,12 +86,21 @@ export interface FunctionSpec {
 const UserIdParams = z.strictObject({ id: IdSchema });
 const NoContent = null;
 
-/** Names each contract after its key, keeping the schemas' own types for the handlers. */
-function contracts<const T extends Record<string, Omit<HttpContract, 'name'>>>(
+/**
+ * Names each contract after its key, keeping the schemas' own types for the handlers, and
+ * gives each the methods of every contract on its path (its CORS preflight allows them all).
+ */
+function contracts<const T extends Record<string, Omit<HttpContract, 'name' | 'pathMethods'>>>(
   defs: T,
-): { [K in keyof T]: T[K] & { name: K & string } } {
-  return Object.fromEntries(Object.entries(defs).map(([name, c]) => [name, { ...c, name }])) as {
-    [K in keyof T]: T[K] & { name: K & string };
+): { [K in keyof T]: T[K] & { name: K & string; pathMethods: readonly HttpContract['method'][] } } {
+  const all = Object.values(defs);
+  return Object.fromEntries(
+    Object.entries(defs).map(([name, c]) => [
+      name,
+      { ...c, name, pathMethods: all.filter((o) => o.path === c.path).map((o) => o.method) },
+    ]),
+  ) as unknown as {
+    [K in keyof T]: T[K] & { name: K & string; pathMethods: readonly HttpContract['method'][] };
   };
 }
 

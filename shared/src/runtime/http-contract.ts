@@ -19,6 +19,11 @@ export interface HttpContract {
   multipart?: true;
   /** Largest body accepted, in bytes (defaults to the configured JSON limit). */
   maxBodyBytes?: number;
+  /**
+   * Every method served on this path, by whichever function (the manifest fills it). One
+   * function answers a path's CORS preflight behind the gateway, so it allows them all.
+   */
+  pathMethods?: readonly HttpContract['method'][];
   /** Success responses: status → body schema (null: no body). */
   responses: Record<number, z.ZodType | null>;
 }

@@ -124,7 +124,8 @@ function corsHeaders(req: Request, contract: HttpContract): Record<string, strin
   if (!origin || !(allowed.includes('*') || allowed.includes(origin))) return {};
   return {
     'Access-Control-Allow-Origin': allowed.includes('*') ? '*' : origin,
-    'Access-Control-Allow-Methods': `${contract.method}, OPTIONS`,
+    // Behind the gateway one function answers the preflight of a path for all its methods.
+    'Access-Control-Allow-Methods': `${[...new Set(contract.pathMethods ?? [contract.method])].join(', ')}, OPTIONS`,
     'Access-Control-Allow-Headers': `Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key, ${CORRELATION_ID_HEADER}, traceparent`,
     'Access-Control-Expose-Headers': `ETag, Location, X-Request-Id, ${CORRELATION_ID_HEADER}, Retry-After`,
     'Access-Control-Max-Age': '600',
