@@ -1,16 +1,19 @@
 /**
  * purgeTaskComments, on `task-events`: when a task is deleted, its comments (a
- * subcollection nobody can reach any more) are deleted too. Other events are ignored.
+ * subcollection nobody can reach any more) are deleted too, in batches, outside any one
+ * unit of work. Other events are ignored; a malformed one is dead-lettered.
  */
-import { requireMessage } from '@taskman/shared/application/consumer';
+import { EVENT_MESSAGE } from '@taskman/shared/application/consumer';
 import { purgeTaskComments } from '@taskman/shared/comments/comments';
-import { EventEnvelopeSchema } from '@taskman/shared/domain/event.schema';
-import { eventEntry } from '@taskman/shared/runtime/event-function';
+import { parsedEntry } from '@taskman/shared/runtime/event-function';
 import { appDeps } from '@taskman/shared/wiring/app-deps';
 
-eventEntry('purgeTaskComments', async (message) => {
-  if (message.attributes.eventType && message.attributes.eventType !== 'task.deleted') return;
-  const envelope = requireMessage(message, EventEnvelopeSchema, 'an event envelope');
-  if (envelope.eventType !== 'task.deleted') return;
-  await purgeTaskComments({ taskId: envelope.data.task.id }, appDeps());
-});
+parsedEntry(
+  'purgeTaskComments',
+  EVENT_MESSAGE,
+  async (envelope) => {
+    if (envelope.eventType === 'task.deleted')
+      await purgeTaskComments({ taskId: envelope.data.task.id }, appDeps());
+  },
+  appDeps,
+);

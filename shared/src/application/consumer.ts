@@ -10,7 +10,7 @@
 import type { z } from 'zod';
 import { type Command, CommandSchema } from '../domain/command.schema.ts';
 import { type EventEnvelope, EventEnvelopeSchema } from '../domain/event.schema.ts';
-import { AppError, isAppError } from '../errors/app-error.ts';
+import { isAppError } from '../errors/app-error.ts';
 import { currentContext } from '../logging/context.ts';
 import { logs } from '../logging/logs.ts';
 import type { Deps } from '../ports/deps.ts';
@@ -160,20 +160,34 @@ async function deadLetterFinalErrors<T>(
 
 export type CommandOutcome = 'applied' | 'dead-lettered';
 
+/** What a message must be: its schema and, for reasons, its name ("a command"). */
+export interface MessageShape<T> {
+  schema: z.ZodType<T>;
+  what: string;
+}
+
+export const COMMAND_MESSAGE: MessageShape<Command> = { schema: CommandSchema, what: 'a command' };
+export const EVENT_MESSAGE: MessageShape<EventEnvelope> = {
+  schema: EventEnvelopeSchema,
+  what: 'an event envelope',
+};
+
 /**
- * Handles one command message (the workers behind `emit.command`) as consumers handle
- * events: a message that is not a command, or one `handle` refuses for good (a
- * non-retryable AppError), is acknowledged and kept in `deadLetters` with its reason;
- * retryable errors are thrown so the platform retries with backoff.
+ * Handles one message that is not applied as a consumer's unit of work (the workers behind
+ * `emit.command`, and event handlers whose effect is too large for one, like purging a
+ * task's comments) with the consumers' poison rule: a message that is not `shape`, or one
+ * `handle` refuses for good (a non-retryable AppError), is acknowledged and kept in
+ * `deadLetters` with its reason; retryable errors are thrown so the platform retries.
  */
-export async function consumeCommand(
+export async function consumeParsed<T>(
   name: string,
   message: PubSubMessage,
-  handle: (command: Command) => Promise<unknown>,
+  shape: MessageShape<T>,
+  handle: (value: T) => Promise<unknown>,
   deps: Pick<Deps, 'store' | 'clock'>,
   options: DeadLetterOptions,
 ): Promise<CommandOutcome> {
-  const parsed = parseMessage(message, CommandSchema, 'a command');
+  const parsed = parseMessage(message, shape.schema, shape.what);
   if ('reason' in parsed) {
     await deadLetter(name, message, parsed.reason, 'REQUEST.VALIDATION', deps, options);
     return 'dead-lettered';
@@ -184,16 +198,18 @@ export async function consumeCommand(
   });
 }
 
-/** `parseMessage`, or a non-retryable error (the message is dropped, never retried). */
-export function requireMessage<T>(message: PubSubMessage, schema: z.ZodType<T>, what: string): T {
-  const parsed = parseMessage(message, schema, what);
-  if ('reason' in parsed) throw new AppError('REQUEST.VALIDATION', `Dropped: ${parsed.reason}.`);
-  return parsed.value;
-}
+/** `consumeParsed` for a command message. */
+export const consumeCommand = (
+  name: string,
+  message: PubSubMessage,
+  handle: (command: Command) => Promise<unknown>,
+  deps: Pick<Deps, 'store' | 'clock'>,
+  options: DeadLetterOptions,
+): Promise<CommandOutcome> => consumeParsed(name, message, COMMAND_MESSAGE, handle, deps, options);
 
 /** Parses and validates the envelope of `message`; a reason when it is not one. */
 export function parseEnvelope(message: PubSubMessage): { envelope: EventEnvelope } | { reason: string } {
-  const parsed = parseMessage(message, EventEnvelopeSchema, 'an event envelope');
+  const parsed = parseMessage(message, EVENT_MESSAGE.schema, EVENT_MESSAGE.what);
   return 'reason' in parsed ? parsed : { envelope: parsed.value };
 }
 

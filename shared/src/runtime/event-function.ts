@@ -7,12 +7,19 @@
  * `storageEventFunction` does the same for Eventarc's Cloud Storage events, and
  * `consumerFunction(name, consumer, deps)` runs an event consumer through
  * `consumeMessage` (application/consumer.ts): exactly once per envelope, poison messages
- * dead-lettered; `commandFunction(name, handler, deps)` does the same for a command worker
- * (`consumeCommand`).
+ * dead-lettered; `parsedFunction(name, shape, handler, deps)` applies the same poison rule
+ * to whole messages: command workers and handlers too large for one unit of work
+ * (`consumeParsed`).
  */
 import { randomUUID } from 'node:crypto';
 import { type CloudEvent, cloudEvent } from '@google-cloud/functions-framework';
-import { type Consumer, consumeCommand, consumeMessage } from '../application/consumer.ts';
+import {
+  COMMAND_MESSAGE,
+  type Consumer,
+  consumeMessage,
+  consumeParsed,
+  type MessageShape,
+} from '../application/consumer.ts';
 import { config } from '../config/config.ts';
 import type { Command } from '../domain/command.schema.ts';
 import { isAppError } from '../errors/app-error.ts';
@@ -131,18 +138,19 @@ export function consumerFunction(
 }
 
 /**
- * Wraps a command worker (the consumer of a command topic) as a Pub/Sub CloudEvent
- * function: the message is parsed as a command and handed to `handler`; a malformed one,
- * or one the handler refuses for good, is dead-lettered with its reason
- * (`consumeCommand`); retryable failures are thrown.
+ * Wraps a worker of whole messages (a command topic's worker, or an event handler that is
+ * no consumer unit of work) as a Pub/Sub CloudEvent function: the message is parsed as
+ * `shape` and handed to `handler`; a malformed one, or one the handler refuses for good, is
+ * dead-lettered with its reason (`consumeParsed`); retryable failures are thrown.
  */
-export function commandFunction(
+export function parsedFunction<T>(
   name: string,
-  handler: (command: Command) => Promise<unknown>,
+  shape: MessageShape<T>,
+  handler: (value: T) => Promise<unknown>,
   depsOf: () => Pick<Deps, 'store' | 'clock'>,
 ): (event: CloudEvent<unknown>) => Promise<void> {
   return eventFunction(name, async (message) => {
-    await consumeCommand(name, message, handler, depsOf(), {
+    await consumeParsed(name, message, shape, handler, depsOf(), {
       deadLetterRetentionDays: config().deadLetterRetentionDays,
     });
   });
@@ -150,7 +158,7 @@ export function commandFunction(
 
 /**
  * Event entries, each naming its function once: registers `eventFunction(name, handler)`,
- * `consumerFunction(name, consumer, deps)`, `commandFunction(name, handler, deps)` or
+ * `consumerFunction(name, consumer, deps)`, `parsedFunction(name, shape, handler, deps)` or
  * `storageEventFunction(name, handler)` under
  * `name` with the framework's `cloudEvent`.
  */
@@ -160,11 +168,18 @@ export const eventEntry = (name: string, handler: (message: PubSubMessage) => Pr
 export const consumerEntry = (name: string, consumer: Consumer, deps: () => Deps): void =>
   cloudEvent(name, consumerFunction(name, consumer, deps));
 
+export const parsedEntry = <T>(
+  name: string,
+  shape: MessageShape<T>,
+  handler: (value: T) => Promise<unknown>,
+  deps: () => Pick<Deps, 'store' | 'clock'>,
+): void => cloudEvent(name, parsedFunction(name, shape, handler, deps));
+
 export const commandEntry = (
   name: string,
   handler: (command: Command) => Promise<unknown>,
   deps: () => Pick<Deps, 'store' | 'clock'>,
-): void => cloudEvent(name, commandFunction(name, handler, deps));
+): void => parsedEntry(name, COMMAND_MESSAGE, handler, deps);
 
 export const storageEntry = (name: string, handler: (object: StorageObject) => Promise<void>): void =>
   cloudEvent(name, storageEventFunction(name, handler));
